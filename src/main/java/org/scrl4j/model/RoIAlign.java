@@ -127,15 +127,18 @@ public final class RoIAlign {
                     List.of(
                         s.constant("RoIAlign: a box batch index is outside [0, batch size)"),
                         batch))));
-    Operand<TInt32> oneHot = s.oneHot(image, batch, s.constant(1), s.constant(0)); // [K,B]
+    // Counted in float32 (exact below 2^24 RoIs): Cumsum/OneHot have kernels for it on every device.
+    Operand<TFloat32> oneHot = s.oneHot(image, batch, s.constant(1f), s.constant(0f)); // [K,B]
     Operand<TInt32> slot =
-        s.sum(
-            s.math.mul(s.math.cumsum(oneHot, s.constant(0), Cumsum.exclusive(true)), oneHot),
-            s.constant(1)); // [K]
+        s.dtypes.cast(
+            s.sum(
+                s.math.mul(s.math.cumsum(oneHot, s.constant(0), Cumsum.exclusive(true)), oneHot),
+                s.constant(1)),
+            TInt32.class); // [K]
     Operand<TInt32> slots =
-        s.math.maximum(
-            s.max(s.sum(oneHot, s.constant(0)), s.constant(0)), s.constant(1)); // S
-
+        s.dtypes.cast(
+            s.math.maximum(s.max(s.sum(oneHot, s.constant(0)), s.constant(0)), s.constant(1f)),
+            TInt32.class); // S, at least 1 so that K = 0 still gives a valid shape
     Operand<TFloat32> padded =
         s.reshape(
             checked.scatterNd(

@@ -39,8 +39,8 @@ import org.tensorflow.types.TInt32;
  * <p>Cost: forward {@code 2*B*S*P^2*H*W*C} FLOPs (= 2*K*P^2*H*W*C when every image has S RoIs;
  * SCRL K=5120, P=1, 7x7x2048: 1.0 GFLOP), the backward the same again for d features; memory
  * {@code B*S*P^2*H*W} floats of weights (SCRL: 1 MB), {@code B*S*P^2*C} of matmul output (42 MB),
- * {@code K*P*G*(H+W)} of sample weights and {@code K*B} for the slot ranks (one-hot). Unbalanced boxes
- * cost {@code S/(K/B)} times more in the matmul (zero rows), never a per-RoI copy of the map.
+ * {@code K*P*G*(H+W)} of sample weights and {@code K*B} for the slot ranks (one-hot). Unbalanced
+ * boxes cost {@code S/(K/B)} times more in the matmul (zero rows), never a per-RoI copy of the map.
  */
 public final class RoIAlign {
 

@@ -32,8 +32,8 @@ import org.tensorflow.types.TInt32;
  *
  * <p>Instead of gathering each RoI's feature map (K x H x W x C floats; 2 GB for SCRL's K = 5120
  * on 7x7x2048), the RoI weight matrices {@code M[k] = Wy[k] (x) Wx[k]} ([P*P, H*W]) are scattered
- * into a per-image padded block {@code [B, S, P*P, H*W]} (S = most RoIs of any image, slot = rank of
- * the RoI among its image's RoIs), multiplied with the image's own {@code [H*W, C]} features in
+ * into a per-image padded block {@code [B, S, P*P, H*W]} (S = most RoIs of any image, slot =
+ * rank of the RoI among its image's RoIs), multiplied with the image's own {@code [H*W, C]} features in
  * one batched matmul, and the K result rows are gathered back.
  *
  * <p>Cost: forward {@code 2*B*S*P^2*H*W*C} FLOPs (= 2*K*P^2*H*W*C when every image has S RoIs;
@@ -125,7 +125,8 @@ public final class RoIAlign {
                     List.of(
                         s.constant("RoIAlign: a box batch index is outside [0, batch size)"),
                         batch))));
-    // Counted in float32 (exact below 2^24 RoIs): Cumsum/OneHot have kernels for it on every device.
+    // Counted in float32 (exact below 2^24 RoIs): Cumsum/OneHot have kernels for it on every
+    // device.
     Operand<TFloat32> oneHot = s.oneHot(image, batch, s.constant(1f), s.constant(0f)); // [K,B]
     Operand<TInt32> slot =
         s.dtypes.cast(

@@ -84,7 +84,8 @@ class RoIAlignTest {
         for (boolean aligned : new boolean[] {false, true}) {
           try (Graph g = new Graph(); Session sess = new Session(g)) {
             Ops tf = Ops.create(g);
-            Operand<TFloat32> f = tf.constant(Shape.of(b, h, w, c), DataBuffers.of(feats, true, false));
+            Operand<TFloat32> f =
+                tf.constant(Shape.of(b, h, w, c), DataBuffers.of(feats, true, false));
             Operand<TFloat32> out =
                 RoIAlign.roiAlign(
                     tf, f, tf.constant(Shape.of(k, 5), DataBuffers.of(boxes, true, false)), p,

@@ -33,8 +33,8 @@ import org.tensorflow.types.TInt32;
  * <p>Instead of gathering each RoI's feature map (K x H x W x C floats; 2 GB for SCRL's K = 5120
  * on 7x7x2048), the RoI weight matrices {@code M[k] = Wy[k] (x) Wx[k]} ([P*P, H*W]) are scattered
  * into a per-image padded block {@code [B, S, P*P, H*W]} (S = most RoIs of any image, slot =
- * rank of the RoI among its image's RoIs), multiplied with the image's own {@code [H*W, C]} features in
- * one batched matmul, and the K result rows are gathered back.
+ * rank of the RoI among its image's RoIs), multiplied with the image's own {@code [H*W, C]}
+ * features in one batched matmul, and the K result rows are gathered back.
  *
  * <p>Cost: forward {@code 2*B*S*P^2*H*W*C} FLOPs (= 2*K*P^2*H*W*C when every image has S RoIs;
  * SCRL K=5120, P=1, 7x7x2048: 1.0 GFLOP), the backward the same again for d features; memory

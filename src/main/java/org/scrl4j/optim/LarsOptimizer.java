@@ -13,8 +13,8 @@ import org.tensorflow.types.TFloat32;
 
 /**
  * {@link Lars} applied to variables: owns one momentum buffer per parameter (a variable named
- * {@code <scope>/<parameter variable name>}, zero-initialised, saved in checkpoints) and builds the
- * assign ops of one step.
+ * {@code <scope>/momentum/<parameter variable name>}, zero-initialised, saved in checkpoints) and
+ * builds the assign ops of one step ({@code <scope>/step}).
  */
 public final class LarsOptimizer {
 
@@ -41,7 +41,7 @@ public final class LarsOptimizer {
   private final List<Momentum> buffers = new ArrayList<>();
   private Op initializer;
 
-  /** @param scope name scope of the momentum variables, e.g. {@code optim/momentum} */
+  /** @param scope name scope of the step's ops and momentum variables, e.g. {@code lars} */
   public LarsOptimizer(Lars lars, String scope) {
     this.lars = lars;
     this.scope = scope;
@@ -61,7 +61,10 @@ public final class LarsOptimizer {
     if (initializer != null) {
       throw new IllegalStateException("apply() was already called on this optimizer");
     }
-    Ops ops = tf.withSubScope(scope);
+    Ops ops = tf;
+    for (String part : scope.split("/")) {
+      ops = ops.withSubScope(part);
+    }
     List<Op> gradients = new ArrayList<>();
     for (Slot s : slots) {
       gradients.add(ops.identity(s.grad()));
@@ -74,7 +77,7 @@ public final class LarsOptimizer {
     for (Slot s : slots) {
       String varName = s.variable().op().name();
       Shape shape = s.variable().shape();
-      Variable<TFloat32> v = named(ops, varName).variable(shape, TFloat32.class);
+      Variable<TFloat32> v = named(ops, "momentum/" + varName).variable(shape, TFloat32.class);
       buffers.add(new Momentum(varName, v, shape));
       inits.add(ops.assign(v, ops.zerosLike(s.value())));
       Lars.Update u = lars.update(afterGradients, s.name(), s.value(), s.grad(), v, lr);

@@ -1,0 +1,59 @@
+package org.scrl4j.loss;
+
+import java.util.List;
+import org.tensorflow.Operand;
+import org.tensorflow.op.Ops;
+import org.tensorflow.op.core.ReduceSum;
+import org.tensorflow.op.core.Split;
+import org.tensorflow.types.TFloat32;
+
+/**
+ * The BYOL regression loss {@code l(p, z) = 2 - 2 cos(p, z)} and its symmetric two-view form.
+ * Pure graph functions: nothing here creates variables.
+ */
+public final class RegressionLoss {
+  /** torch's F.normalize floor on the norm; squared because we work with sum(x^2). */
+  private static final float MIN_NORM_SQUARED = 1e-24f;
+
+  private RegressionLoss() {}
+
+  /** The symmetric loss and its two per-pair term vectors (each [M/2]). */
+  public record Symmetric(Operand<TFloat32> loss, Operand<TFloat32> termsV1,
+      Operand<TFloat32> termsV2) {}
+
+  /** Rows scaled to unit L2 norm: {@code x / max(||x||, 1e-12)}, as torch's F.normalize. */
+  public static Operand<TFloat32> l2Normalize(Ops tf, Operand<TFloat32> x) {
+    Operand<TFloat32> sumSquares =
+        tf.reduceSum(tf.math.square(x), tf.constant(new int[] {1}), ReduceSum.keepDims(true));
+    return tf.math.mul(x, tf.math.rsqrt(tf.math.maximum(sumSquares, tf.constant(MIN_NORM_SQUARED))));
+  }
+
+  /** {@code 2 - 2 cos(p_i, z_i)} per row, [M]. */
+  public static Operand<TFloat32> terms(Ops tf, Operand<TFloat32> p, Operand<TFloat32> z) {
+    Operand<TFloat32> cosine = tf.reduceSum(
+        tf.math.mul(l2Normalize(tf, p), l2Normalize(tf, z)), tf.constant(new int[] {1}));
+    return tf.math.sub(tf.constant(2f), tf.math.mul(tf.constant(2f), cosine));
+  }
+
+  /**
+   * {@code mean_i[l(pred_v1_i, z_v2_i) + l(pred_v2_i, z_v1_i)]}, where v1/v2 are the first/second
+   * half of the rows (view 1 rows precede view 2 rows). The target projections get no gradient.
+   *
+   * @param pred online predictions [M, D], M even
+   * @param targetProj target projections [M, D] of the same rows
+   */
+  public static Symmetric symmetric(Ops tf, Operand<TFloat32> pred, Operand<TFloat32> targetProj) {
+    List<Operand<TFloat32>> p = halves(tf, pred);
+    List<Operand<TFloat32>> z = halves(tf, tf.stopGradient(targetProj));
+    Operand<TFloat32> termsV1 = terms(tf, p.get(0), z.get(1));
+    Operand<TFloat32> termsV2 = terms(tf, p.get(1), z.get(0));
+    Operand<TFloat32> loss =
+        tf.math.mean(tf.math.add(termsV1, termsV2), tf.constant(0));
+    return new Symmetric(loss, termsV1, termsV2);
+  }
+
+  private static List<Operand<TFloat32>> halves(Ops tf, Operand<TFloat32> rows) {
+    Split<TFloat32> split = tf.split(tf.constant(0), rows, 2L);
+    return List.of(split.output().get(0), split.output().get(1));
+  }
+}

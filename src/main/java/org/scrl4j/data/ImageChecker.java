@@ -2,7 +2,6 @@ package org.scrl4j.data;
 
 import org.tensorflow.Graph;
 import org.tensorflow.Session;
-import org.tensorflow.exceptions.TensorFlowException;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.op.image.DecodeImage;
@@ -33,7 +32,7 @@ final class ImageChecker implements AutoCloseable {
     try (TString t = TString.tensorOfBytes(NdArrays.scalarOfObject(encoded));
         var r = session.runner().feed(input, t).fetch(decoded).run()) {
       return null;
-    } catch (TensorFlowException e) {
+    } catch (RuntimeException e) { // TF errors map to several Java types (TFInvalidArgumentException is an IllegalArgumentException)
       String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
       int nl = m.indexOf('\n');
       return (nl > 0 ? m.substring(0, nl) : m).trim();

@@ -6,6 +6,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import org.scrl4j.UserError;
@@ -20,6 +21,7 @@ import org.tensorflow.ndarray.StdArrays;
 import org.tensorflow.op.Op;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
+import org.tensorflow.op.core.VarHandleOp;
 import org.tensorflow.op.data.ParallelMapDataset;
 import org.tensorflow.op.image.DecodeImage;
 import org.tensorflow.types.TInt64;
@@ -49,6 +51,8 @@ public final class InputPipeline {
   public static final String LABEL = "label";
   public static final String INDEX = "index";
   public static final String POSITION = "position";
+
+  private static final AtomicLong INSTANCES = new AtomicLong();
 
   private final ImageSource source;
   private final PipelineOptions options;
@@ -127,7 +131,11 @@ public final class InputPipeline {
         tf.constant(options.training()), types, batchShapes);
     ds = tf.data.prefetchDataset(ds, tf.constant((long) options.prefetchBatches()), types,
         batchShapes);
-    Operand<? extends TType> iterator = tf.data.iterator("", "", types, batchShapes);
+    // Resources need names unique in the process: an empty shared_name would make every pipeline
+    // of a session share one iterator and one pair of counters.
+    String unique = "scrl4j_input_" + INSTANCES.incrementAndGet();
+    Operand<? extends TType> iterator = tf.data.iterator(unique + "_iterator", "", types,
+        batchShapes);
     makeIterator = tf.data.makeIterator(ds, iterator);
     List<org.tensorflow.Output<?>> next = tf.data.iteratorGetNext(iterator, types, batchShapes)
         .components();
@@ -135,9 +143,9 @@ public final class InputPipeline {
     // Book-keeping for skipCorrupt and explain(): the position of the newest batch's last image
     // and the images delivered so far, updated whenever a step consumes a batch.
     Operand<? extends TType> lastVar = tf.withName("last_position")
-        .varHandleOp(TInt64.class, Shape.scalar());
+        .varHandleOp(TInt64.class, Shape.scalar(), VarHandleOp.sharedName(unique + "_last"));
     Operand<? extends TType> countVar = tf.withName("delivered")
-        .varHandleOp(TInt64.class, Shape.scalar());
+        .varHandleOp(TInt64.class, Shape.scalar(), VarHandleOp.sharedName(unique + "_count"));
     @SuppressWarnings("unchecked")
     Operand<TInt64> batchPositions = (Operand<TInt64>) next.get(names.indexOf(POSITION));
     Op trackLast = tf.assignVariableOp(lastVar, tf.max(batchPositions, tf.constant(0)));

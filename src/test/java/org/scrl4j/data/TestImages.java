@@ -41,6 +41,12 @@ final class TestImages {
   /** TFRecord shards of the same images (1-based labels), written directly. */
   static void shards(Path root, String prefix, int classes, int perClass, int shards)
       throws IOException {
+    shards(root, prefix, classes, perClass, shards, -1);
+  }
+
+  /** As above; image {@code corrupt} gets bytes that are no image at all. */
+  static void shards(Path root, String prefix, int classes, int perClass, int shards, int corrupt)
+      throws IOException {
     Files.createDirectories(root);
     int n = classes * perClass;
     for (int s = 0; s < shards; s++) {
@@ -49,7 +55,8 @@ final class TestImages {
         for (int i = s * n / shards; i < (s + 1) * n / shards; i++) {
           int c = i / perClass;
           int k = i % perClass;
-          byte[] jpeg = solidJpeg(colour(c, k), 16 + k, 20 + c);
+          byte[] jpeg = i == corrupt ? "this is not a JPEG".getBytes()
+              : solidJpeg(colour(c, k), 16 + k, 20 + c);
           TfRecords.write(out, Examples.image(jpeg, 16 + k, 20 + c, c + 1, "class_" + c,
               "img_" + k));
         }

@@ -4,7 +4,6 @@ import org.tensorflow.Operand;
 import org.tensorflow.op.Ops;
 import org.tensorflow.types.TBool;
 import org.tensorflow.types.TFloat32;
-import org.tensorflow.types.TFloat64;
 import org.tensorflow.types.TInt32;
 import org.tensorflow.types.TInt64;
 
@@ -47,16 +46,27 @@ public final class ColorJitter {
     // A uniformly random permutation: the ranks of four iid uniforms (torch.randperm(4)).
     Operand<TFloat32> keys = tf.slice(u, tf.constant(new int[] {5}), tf.constant(new int[] {4}));
     Operand<TInt32> order = tf.nn.topK(keys, tf.constant(4), new org.tensorflow.op.nn.TopK.Options[0]).indices();
-    Operand<TFloat32> blendFactors = tf.stack(java.util.Arrays.asList(b, c, s, tf.constant(1f)));
-
-    Operand<TFloat32> x = image;
-    for (int stage = 0; stage < 4; stage++) {
-      Operand<TInt32> op = tf.gather(order, tf.constant(stage), tf.constant(0));
-      x = stage(tf, x, op, tf.gather(blendFactors, op, tf.constant(0)), h);
-    }
+    Operand<TFloat32> x = inOrder(tf, image, order, b, c, s, h);
     Operand<TBool> applied =
         tf.math.less(tf.gather(u, tf.constant(0), tf.constant(0)), tf.constant((float) p));
     return tf.select(applied, x, image);
+  }
+
+  /**
+   * Applies the four adjustments in the given order (int32 [4] of op codes 0 brightness, 1
+   * contrast, 2 saturation, 3 hue) with the given factors.
+   */
+  static Operand<TFloat32> inOrder(
+      Ops tf, Operand<TFloat32> image, Operand<TInt32> order, Operand<TFloat32> brightness,
+      Operand<TFloat32> contrast, Operand<TFloat32> saturation, Operand<TFloat32> hue) {
+    Operand<TFloat32> blendFactors =
+        tf.stack(java.util.Arrays.asList(brightness, contrast, saturation, tf.constant(1f)));
+    Operand<TFloat32> x = image;
+    for (int stage = 0; stage < 4; stage++) {
+      Operand<TInt32> op = tf.gather(order, tf.constant(stage), tf.constant(0));
+      x = stage(tf, x, op, tf.gather(blendFactors, op, tf.constant(0)), hue);
+    }
+    return x;
   }
 
   private static Operand<TFloat32> stage(

@@ -1,0 +1,130 @@
+package org.scrl4j.data;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.stream.Stream;
+import org.scrl4j.UserError;
+
+/**
+ * ImageNet as class folders: {@code <root>/train/<wnid>/*.JPEG}, {@code <root>/val/<wnid>/*.JPEG}.
+ * Labels are the positions of the folder names in sorted order (as torchvision's ImageFolder), files
+ * are taken in sorted order within a class.
+ */
+public final class FolderSource implements ImageSource {
+  private static final List<String> IMAGE_SUFFIXES =
+      List.of(".jpeg", ".jpg", ".png", ".bmp", ".gif");
+
+  private final Split split;
+  private final List<String> classes;
+  private final RecordIndex index;
+
+  private FolderSource(Split split, List<String> classes, RecordIndex index) {
+    this.split = split;
+    this.classes = classes;
+    this.index = index;
+  }
+
+  /** Indexes {@code root/<split folder>}; every class folder must hold at least one image. */
+  public static FolderSource open(Path root, Split split) {
+    Path dir = root.resolve(split.folderName());
+    if (!Files.isDirectory(dir)) {
+      throw new UserError("no " + split.folderName() + "/ folder under " + root
+          + " (expected " + dir + "/<class>/*.JPEG)");
+    }
+    List<Path> classDirs;
+    try (Stream<Path> s = Files.list(dir)) {
+      classDirs = s.filter(Files::isDirectory).sorted().toList();
+    } catch (IOException e) {
+      throw new UserError("cannot list " + dir + ": " + e.getMessage());
+    }
+    if (classDirs.isEmpty()) {
+      throw new UserError("no class folders in " + dir + " (expected " + dir + "/<class>/*.JPEG)");
+    }
+    List<String> classes = new ArrayList<>();
+    List<String> files = new ArrayList<>();
+    List<Long> sizes = new ArrayList<>();
+    List<Integer> labels = new ArrayList<>();
+    for (Path classDir : classDirs) {
+      List<Path> images;
+      try (Stream<Path> s = Files.list(classDir)) {
+        images = s.filter(p -> Files.isRegularFile(p) && isImageName(p)).sorted().toList();
+      } catch (IOException e) {
+        throw new UserError("cannot list " + classDir + ": " + e.getMessage());
+      }
+      if (images.isEmpty()) {
+        throw new UserError("class folder " + classDir + " holds no images (*.JPEG, *.jpg, *.png);"
+            + " remove it or add its images");
+      }
+      int label = classes.size();
+      classes.add(classDir.getFileName().toString());
+      for (Path p : images) {
+        files.add(p.toString());
+        try {
+          sizes.add(Files.size(p));
+        } catch (IOException e) {
+          throw new UserError("cannot read " + p + ": " + e.getMessage());
+        }
+        labels.add(label);
+      }
+    }
+    int n = files.size();
+    int[] file = new int[n];
+    long[] offset = new long[n];
+    long[] length = new long[n];
+    long[] fileSizes = new long[n];
+    int[] lab = new int[n];
+    for (int i = 0; i < n; i++) {
+      file[i] = i;
+      length[i] = sizes.get(i);
+      fileSizes[i] = sizes.get(i);
+      lab[i] = labels.get(i);
+    }
+    RecordIndex index = new RecordIndex(RecordIndex.Kind.IMAGE_FILE, files.toArray(new String[0]),
+        fileSizes, file, offset, length, lab);
+    return new FolderSource(split, List.copyOf(classes), index);
+  }
+
+  static boolean isImageName(Path p) {
+    String name = p.getFileName().toString().toLowerCase(Locale.ROOT);
+    return IMAGE_SUFFIXES.stream().anyMatch(name::endsWith);
+  }
+
+  /** The class folder names, index = label. */
+  public List<String> classes() {
+    return classes;
+  }
+
+  @Override
+  public Split split() {
+    return split;
+  }
+
+  @Override
+  public RecordIndex index() {
+    return index;
+  }
+
+  @Override
+  public int numClasses() {
+    return classes.size();
+  }
+
+  @Override
+  public byte[] readImage(int i) throws IOException {
+    return Files.readAllBytes(Path.of(index.path(i)));
+  }
+
+  @Override
+  public int readLabel(int i) {
+    return index.label(i);
+  }
+
+  @Override
+  public String toString() {
+    return "FolderSource[" + split + ", " + size() + " images, " + numClasses() + " classes]";
+  }
+}

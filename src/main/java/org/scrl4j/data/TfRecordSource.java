@@ -1,0 +1,254 @@
+package org.scrl4j.data;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+import org.scrl4j.UserError;
+import org.tensorflow.proto.Example;
+import org.tensorflow.proto.Feature;
+
+/**
+ * ImageNet as TFRecord shards in the standard layout of TensorFlow's build_imagenet_data.py: files
+ * {@code <root>/train-NNNNN-of-NNNNN} and {@code validation-NNNNN-of-NNNNN}, each record a
+ * tf.train.Example with {@code image/encoded} (JPEG bytes), {@code image/class/label} (int64, 1-based:
+ * 0 is the unused "background" class) and optionally {@code image/class/synset}.
+ *
+ * <p>Opening a split walks the record headers once (a seek per record), so any record can then be
+ * read by its global index. The number of classes comes from {@code <root>/labels.txt} (one class
+ * per line, in label order; written by {@code scrl convert}); without it the labels of the
+ * validation split are scanned once.
+ */
+public final class TfRecordSource implements ImageSource {
+  private static final Logger LOG = LogManager.getLogger(TfRecordSource.class);
+  public static final String ENCODED_KEY = "image/encoded";
+  public static final String LABEL_KEY = "image/class/label";
+  public static final String SYNSET_KEY = "image/class/synset";
+  public static final String LABELS_FILE = "labels.txt";
+  /** Label of class 0 in the standard layout. */
+  public static final int STANDARD_LABEL_BASE = 1;
+
+  private static final Map<Path, Integer> SCANNED_CLASS_COUNTS = new ConcurrentHashMap<>();
+
+  private final Path root;
+  private final Split split;
+  private final RecordIndex index;
+  private final int labelBase;
+
+  private TfRecordSource(Path root, Split split, RecordIndex index, int labelBase) {
+    this.root = root;
+    this.split = split;
+    this.index = index;
+    this.labelBase = labelBase;
+  }
+
+  /** Opens a split with the standard 1-based labels. */
+  public static TfRecordSource open(Path root, Split split) {
+    return open(root, split, STANDARD_LABEL_BASE);
+  }
+
+  /**
+   * Opens a split whose records store class 0 as label {@code labelBase}.
+   *
+   * @throws UserError for a missing root, no or incomplete shard sets, or broken record framing
+   */
+  public static TfRecordSource open(Path root, Split split, int labelBase) {
+    List<Path> shards = shards(root, split);
+    if (shards.isEmpty()) {
+      throw new UserError("no TFRecord shards " + split.shardPrefix() + "-*-of-* in " + root);
+    }
+    List<String> files = new ArrayList<>();
+    List<Long> sizes = new ArrayList<>();
+    int cap = 1024;
+    int[] file = new int[cap];
+    long[] offset = new long[cap];
+    long[] length = new long[cap];
+    int n = 0;
+    for (Path shard : shards) {
+      int f = files.size();
+      files.add(shard.toString());
+      long before = n;
+      try {
+        sizes.add(Files.size(shard));
+        final int[][] fileRef = {file};
+        final long[][] offRef = {offset};
+        final long[][] lenRef = {length};
+        final int[] count = {n};
+        TfRecords.scan(shard, (dataOffset, dataLength) -> {
+          int i = count[0];
+          if (i == fileRef[0].length) {
+            int newCap = fileRef[0].length * 2;
+            fileRef[0] = RecordIndex.trim(fileRef[0], newCap);
+            offRef[0] = RecordIndex.trim(offRef[0], newCap);
+            lenRef[0] = RecordIndex.trim(lenRef[0], newCap);
+          }
+          fileRef[0][i] = f;
+          offRef[0][i] = dataOffset;
+          lenRef[0][i] = dataLength;
+          count[0] = i + 1;
+        });
+        file = fileRef[0];
+        offset = offRef[0];
+        length = lenRef[0];
+        n = count[0];
+      } catch (TfRecords.CorruptRecordException e) {
+        throw new UserError("corrupt TFRecord shard " + e.getMessage()
+            + "; re-copy or re-convert it");
+      } catch (IOException e) {
+        throw new UserError("cannot read TFRecord shard " + shard + ": " + e.getMessage());
+      }
+      if (n == before) {
+        LOG.warn("TFRecord shard {} holds no records", shard);
+      }
+    }
+    if (n == 0) {
+      throw new UserError("the " + split.shardPrefix() + " TFRecord shards in " + root
+          + " hold no images");
+    }
+    long[] fileSizes = sizes.stream().mapToLong(Long::longValue).toArray();
+    RecordIndex index = new RecordIndex(RecordIndex.Kind.TF_EXAMPLE, files.toArray(new String[0]),
+        fileSizes, RecordIndex.trim(file, n), RecordIndex.trim(offset, n),
+        RecordIndex.trim(length, n), null);
+    return new TfRecordSource(root, split, index, labelBase);
+  }
+
+  private static final Pattern SHARD = Pattern.compile("(train|validation)-(\\d+)-of-(\\d+)");
+
+  /** The shard files of a split in name order; checks that the set named by "-of-N" is complete. */
+  static List<Path> shards(Path root, Split split) {
+    if (!Files.isDirectory(root)) {
+      throw new UserError("dataset root " + root + " does not exist or is not a directory");
+    }
+    List<Path> found = new ArrayList<>();
+    TreeSet<Integer> totals = new TreeSet<>();
+    TreeSet<Integer> numbers = new TreeSet<>();
+    try (Stream<Path> s = Files.list(root)) {
+      for (Path p : s.sorted().toList()) {
+        Matcher m = SHARD.matcher(p.getFileName().toString());
+        if (m.matches() && m.group(1).equals(split.shardPrefix()) && Files.isRegularFile(p)) {
+          found.add(p);
+          numbers.add(Integer.parseInt(m.group(2)));
+          totals.add(Integer.parseInt(m.group(3)));
+        }
+      }
+    } catch (IOException e) {
+      throw new UserError("cannot list " + root + ": " + e.getMessage());
+    }
+    if (found.isEmpty()) {
+      return found;
+    }
+    if (totals.size() > 1) {
+      throw new UserError("the " + split.shardPrefix() + " shards in " + root
+          + " mix different totals (-of-" + totals + "); keep one set");
+    }
+    int total = totals.first();
+    for (int i = 0; i < total; i++) {
+      if (!numbers.contains(i)) {
+        throw new UserError(String.format("TFRecord shard %s-%05d-of-%05d is missing from %s"
+            + " (found %d of %d)", split.shardPrefix(), i, total, root, found.size(), total));
+      }
+    }
+    return found;
+  }
+
+  /** True when {@code root} holds shards of the split. */
+  static boolean hasShards(Path root, Split split) {
+    try (Stream<Path> s = Files.list(root)) {
+      return s.anyMatch(p -> {
+        Matcher m = SHARD.matcher(p.getFileName().toString());
+        return m.matches() && m.group(1).equals(split.shardPrefix());
+      });
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  public Path root() {
+    return root;
+  }
+
+  @Override
+  public Split split() {
+    return split;
+  }
+
+  @Override
+  public RecordIndex index() {
+    return index;
+  }
+
+  @Override
+  public int labelBase() {
+    return labelBase;
+  }
+
+  @Override
+  public int numClasses() {
+    Path labels = root.resolve(LABELS_FILE);
+    if (Files.isRegularFile(labels)) {
+      try (Stream<String> lines = Files.lines(labels)) {
+        return (int) lines.filter(l -> !l.isBlank()).count();
+      } catch (IOException e) {
+        throw new UserError("cannot read " + labels + ": " + e.getMessage());
+      }
+    }
+    return SCANNED_CLASS_COUNTS.computeIfAbsent(root.toAbsolutePath().normalize(), r -> {
+      TfRecordSource scanned = split == Split.VALIDATION || !hasShards(root, Split.VALIDATION)
+          ? this : open(root, Split.VALIDATION, labelBase);
+      LOG.info("no {} in {}: scanning the labels of {} {} records for the class count",
+          LABELS_FILE, root, scanned.size(), scanned.split.shardPrefix());
+      int max = -1;
+      for (int i = 0; i < scanned.size(); i++) {
+        try {
+          max = Math.max(max, scanned.readLabel(i));
+        } catch (IOException e) {
+          throw new UserError("cannot read " + scanned.index.describe(i) + ": " + e.getMessage());
+        }
+      }
+      return max + 1;
+    });
+  }
+
+  /** The parsed tf.train.Example of image i. */
+  public Example readExample(int i) throws IOException {
+    byte[] bytes = TfRecords.read(Path.of(index.path(i)), index.offset(i), index.length(i));
+    try {
+      return Example.parseFrom(bytes);
+    } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+      throw new IOException("record is not a tf.train.Example: " + e.getMessage());
+    }
+  }
+
+  @Override
+  public byte[] readImage(int i) throws IOException {
+    Feature f = readExample(i).getFeatures().getFeatureMap().get(ENCODED_KEY);
+    if (f == null || !f.hasBytesList() || f.getBytesList().getValueCount() != 1) {
+      throw new IOException("record has no single " + ENCODED_KEY + " bytes feature");
+    }
+    return f.getBytesList().getValue(0).toByteArray();
+  }
+
+  @Override
+  public int readLabel(int i) throws IOException {
+    Feature f = readExample(i).getFeatures().getFeatureMap().get(LABEL_KEY);
+    if (f == null || !f.hasInt64List() || f.getInt64List().getValueCount() == 0) {
+      return -1;
+    }
+    long raw = f.getInt64List().getValue(0);
+    return raw >= labelBase ? (int) (raw - labelBase) : -1;
+  }
+
+  @Override
+  public String toString() {
+    return "TfRecordSource[" + root + ", " + split + ", " + size() + " images]";
+  }
+}

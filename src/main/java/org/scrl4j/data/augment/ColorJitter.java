@@ -1,0 +1,93 @@
+package org.scrl4j.data.augment;
+
+import org.tensorflow.Operand;
+import org.tensorflow.op.Ops;
+import org.tensorflow.types.TBool;
+import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TInt32;
+import org.tensorflow.types.TInt64;
+
+/**
+ * torchvision's {@code RandomApply([ColorJitter(b, c, s, h)], p)}: with probability p, brightness,
+ * contrast, saturation and hue adjustments, each with a factor drawn uniformly from its range, in a
+ * uniformly random order.
+ *
+ * <p>The order is data, not graph structure: each of the four stages computes the blend form
+ * {@code clip(f x + (1 - f) ref)} shared by brightness (ref 0), contrast (ref = mean luma) and
+ * saturation (ref = luma), and the hue rotation, and keeps the one the permutation names.
+ */
+public final class ColorJitter {
+  // Op codes in the permutation: 0 brightness, 1 contrast, 2 saturation, 3 hue.
+  private static final int CONTRAST = 1;
+  private static final int SATURATION = 2;
+  private static final int HUE = 3;
+
+  private ColorJitter() {}
+
+  /**
+   * @param seed int64 [2]
+   * @return the jittered image (or the input, with probability 1 - p), same shape
+   */
+  public static Operand<TFloat32> apply(
+      Ops tf,
+      Operand<TFloat32> image,
+      Operand<TInt64> seed,
+      double p,
+      double brightness,
+      double contrast,
+      double saturation,
+      double hue) {
+    Operand<TFloat32> u =
+        tf.dtypes.cast(RandomStreams.uniform(tf, seed, 9), TFloat32.class); // apply, 4 factors, 4 order keys
+    Operand<TFloat32> b = factor(tf, u, 1, Math.max(0, 1 - brightness), 1 + brightness);
+    Operand<TFloat32> c = factor(tf, u, 2, Math.max(0, 1 - contrast), 1 + contrast);
+    Operand<TFloat32> s = factor(tf, u, 3, Math.max(0, 1 - saturation), 1 + saturation);
+    Operand<TFloat32> h = factor(tf, u, 4, -hue, hue);
+    // A uniformly random permutation: the ranks of four iid uniforms (torch.randperm(4)).
+    Operand<TFloat32> keys = tf.slice(u, tf.constant(new int[] {5}), tf.constant(new int[] {4}));
+    Operand<TInt32> order = tf.nn.topK(keys, tf.constant(4), new org.tensorflow.op.nn.TopK.Options[0]).indices();
+    Operand<TFloat32> x = inOrder(tf, image, order, b, c, s, h);
+    Operand<TBool> applied =
+        tf.math.less(tf.gather(u, tf.constant(0), tf.constant(0)), tf.constant((float) p));
+    return tf.select(applied, x, image);
+  }
+
+  /**
+   * Applies the four adjustments in the given order (int32 [4] of op codes 0 brightness, 1
+   * contrast, 2 saturation, 3 hue) with the given factors.
+   */
+  static Operand<TFloat32> inOrder(
+      Ops tf, Operand<TFloat32> image, Operand<TInt32> order, Operand<TFloat32> brightness,
+      Operand<TFloat32> contrast, Operand<TFloat32> saturation, Operand<TFloat32> hue) {
+    Operand<TFloat32> blendFactors =
+        tf.stack(java.util.Arrays.asList(brightness, contrast, saturation, tf.constant(1f)));
+    Operand<TFloat32> x = image;
+    for (int stage = 0; stage < 4; stage++) {
+      Operand<TInt32> op = tf.gather(order, tf.constant(stage), tf.constant(0));
+      x = stage(tf, x, op, tf.gather(blendFactors, op, tf.constant(0)), hue);
+    }
+    return x;
+  }
+
+  private static Operand<TFloat32> stage(
+      Ops tf, Operand<TFloat32> x, Operand<TInt32> op, Operand<TFloat32> f, Operand<TFloat32> hue) {
+    Operand<TFloat32> isContrast = indicator(tf, op, CONTRAST);
+    Operand<TFloat32> isSaturation = indicator(tf, op, SATURATION);
+    Operand<TFloat32> luma = ColorOps.grayscale(tf, x);
+    Operand<TFloat32> reference =
+        tf.math.add(
+            tf.math.mul(isContrast, ColorOps.greyMean(tf, x)), tf.math.mul(isSaturation, luma));
+    Operand<TFloat32> blended = ColorOps.blend(tf, x, reference, f);
+    Operand<TBool> isHue = tf.math.equal(op, tf.constant(HUE));
+    return tf.select(isHue, ColorOps.hue(tf, x, hue), blended);
+  }
+
+  private static Operand<TFloat32> indicator(Ops tf, Operand<TInt32> op, int which) {
+    return tf.dtypes.cast(tf.math.equal(op, tf.constant(which)), TFloat32.class);
+  }
+
+  private static Operand<TFloat32> factor(Ops tf, Operand<TFloat32> u, int i, double lo, double hi) {
+    Operand<TFloat32> ui = tf.gather(u, tf.constant(i), tf.constant(0));
+    return tf.math.add(tf.constant((float) lo), tf.math.mul(ui, tf.constant((float) (hi - lo))));
+  }
+}

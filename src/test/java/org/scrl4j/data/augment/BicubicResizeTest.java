@@ -1,0 +1,54 @@
+package org.scrl4j.data.augment;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class BicubicResizeTest {
+  /**
+   * PIL rounds its horizontal pass to uint8 before the vertical pass and rounds the output; the
+   * two-pass uint8 emulation here differs from it by at most one grey level (fixed-point weights), on a worst-case
+   * high-frequency pattern.
+   */
+  private static final double PIL_TOL = 1.01 / 255;
+
+  private static double vsPil(int h, int w) {
+    TfRun.Value out = TfRun.run(tf -> List.of(
+        BicubicResize.resize(tf, TfRun.unitImage(tf, 23, 31, 2), h, w))).get(0);
+    return TfRun.maxAbsDiff(out, TfRun.golden("pil_resize_23x31_to_" + h + "x" + w));
+  }
+
+  @Test
+  void matchesPilBicubicUpDownAndAnisotropic() {
+    double up = vsPil(40, 40);
+    double down = vsPil(9, 12);
+    double mixed = vsPil(17, 50);
+    assertTrue(up < PIL_TOL, "upscale max diff " + up * 255 + " grey levels");
+    assertTrue(down < PIL_TOL, "downscale max diff " + down * 255 + " grey levels");
+    assertTrue(mixed < PIL_TOL, "mixed max diff " + mixed * 255 + " grey levels");
+  }
+
+  @Test
+  void evaluationTransformMatchesTorchvisionResizeAndCentreCrop() {
+    for (int[] hw : new int[][] {{50, 70}, {81, 45}}) {
+      TfRun.Value out = TfRun.run(tf -> {
+        AugmentedView v = ViewTransforms.center(tf, TfRun.image(tf, hw[0], hw[1], 3), 32);
+        // undo the normalisation to compare with the [0, 1] golden
+        return List.of(tf.math.add(tf.math.mul(v.image(), tf.constant(ColorOps.IMAGENET_STD)),
+            tf.constant(ColorOps.IMAGENET_MEAN)));
+      }).get(0);
+      double d = TfRun.maxAbsDiff(out, TfRun.golden("eval_" + hw[0] + "x" + hw[1] + "_s32"));
+      assertTrue(d < PIL_TOL, hw[0] + "x" + hw[1] + " max diff " + d * 255 + " grey levels");
+    }
+  }
+
+  @Test
+  void pythonFloorDivisionOfTheBlurSizes() {
+    assertTrue(ResizeBlur.pythonFloorDiv(224, 1.1) == 203);
+    assertTrue(ResizeBlur.pythonFloorDiv(224, 1.2) == 186);
+    assertTrue(ResizeBlur.pythonFloorDiv(224, 1.5) == 149);
+    // 33 / 1.1 rounds to 30.0 in floating point, but Python's 33 // 1.1 is 29.0
+    assertTrue(ResizeBlur.pythonFloorDiv(33, 1.1) == 29);
+  }
+}

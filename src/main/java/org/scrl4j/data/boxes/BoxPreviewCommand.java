@@ -311,5 +311,4 @@ public final class BoxPreviewCommand implements Command {
   private static boolean bool(Tensor t) {
     return ((TBool) t).getBoolean();
   }
-
 }

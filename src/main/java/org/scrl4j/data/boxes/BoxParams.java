@@ -41,6 +41,10 @@ public record BoxParams(
     return new BoxParams(size, minSize, boxesPerImage, iouThreshold, gridBased, tries);
   }
 
+  public BoxParams withMinSize(int size) {
+    return new BoxParams(inputSize, size, boxesPerImage, iouThreshold, gridBased, tries);
+  }
+
   public BoxParams withGridBased(boolean grid) {
     return new BoxParams(inputSize, minSize, boxesPerImage, iouThreshold, grid, tries);
   }

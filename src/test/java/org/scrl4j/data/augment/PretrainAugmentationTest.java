@@ -3,6 +3,7 @@ package org.scrl4j.data.augment;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
@@ -82,6 +83,35 @@ class PretrainAugmentationTest {
         assertTrue(v >= -2.12 && v <= 2.65);
       }
     }
+  }
+
+  @Test
+  void outputsKeepStaticShapesForBatching() {
+    TfRun.run(tf -> {
+      var seed = tf.constant(new long[] {1, 2});
+      var image = tf.placeholder(TUint8.class, Placeholder.shape(Shape.of(-1, -1, 3)));
+      for (AugmentType type : AugmentType.values()) {
+        PretrainSample s = new PretrainAugmentation(AugmentParams.defaults().withType(type),
+            BoxParams.defaults()).apply(tf, image, seed);
+        assertEquals(Shape.of(224, 224, 3), s.view1().shape(), type.toString());
+        assertEquals(Shape.of(224, 224, 3), s.view2().shape(), type.toString());
+        assertEquals(Shape.of(10, 4), s.boxes1().shape());
+        assertEquals(Shape.of(4), s.crop2().shape());
+        assertEquals(Shape.scalar(), s.boxValid().shape());
+      }
+      assertEquals(Shape.of(224, 224, 3), ViewTransforms.linearEvalTrain(tf, image, seed, 224).shape());
+      assertEquals(Shape.of(224, 224, 3), ViewTransforms.center(tf, image, 224).image().shape());
+      return List.of(seed);
+    });
+  }
+
+  @Test
+  void typeAndParameterErrorsNameTheFix() {
+    assertEquals(AugmentType.SIMPLE, AugmentType.parse(" Simple "));
+    var e = org.junit.jupiter.api.Assertions.assertThrows(org.scrl4j.UserError.class,
+        () -> AugmentType.parse("byol"));
+    assertTrue(e.getMessage().contains("simclr, simple, none"));
+    assertThrows(org.scrl4j.UserError.class, () -> AugmentParams.defaults().withCropScale(0.5, 0.2));
   }
 
   @Test

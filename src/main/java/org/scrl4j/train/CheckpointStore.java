@@ -191,6 +191,30 @@ public final class CheckpointStore {
         + " holds no complete checkpoint (checkpoint_*/state.json + weights.npz); check the path"));
   }
 
+  /**
+   * Where a starting run resumes from. With an explicit {@code loadDir} (the user's --load_dir)
+   * finding nothing is an error; otherwise an empty {@code saveDir} means a fresh start. The found
+   * checkpoint must match the run's backbone, width and method.
+   *
+   * @param loadDir explicit --load_dir, or null to resume from {@code saveDir}
+   * @param datasetSize this run's examples per epoch; a different size is logged, since a mid-epoch
+   *     data position then no longer names the same examples
+   */
+  public static Optional<Checkpoint> resolveResume(Path saveDir, Path loadDir, String arch, int width,
+      String method, long datasetSize) {
+    Optional<Checkpoint> found = loadDir != null ? Optional.of(requireLatest(loadDir)) : findLatest(saveDir);
+    found.ifPresent(c -> {
+      c.state().requireCompatible(arch, width, method, c.dir());
+      if (c.state().datasetSize() != datasetSize) {
+        log.warn("{} was trained on {} examples per epoch, this run has {}{}", c.dir(),
+            c.state().datasetSize(), datasetSize,
+            c.state().midEpoch() ? "; its mid-epoch data position restarts the epoch's order" : "");
+      }
+      log.info("resuming from {}", c);
+    });
+    return found;
+  }
+
   /** Parses a checkpoint directory; empty when it lacks a file, is truncated or is unreadable. */
   static Optional<Checkpoint> readComplete(Path checkpointDir) {
     try {

@@ -186,4 +186,25 @@ class CheckpointStoreTest {
     }
     assertTrue(ro.toFile().setWritable(true, false));
   }
+
+  @Test
+  void resolveResumeChoosesAndValidates() throws IOException {
+    Path save = tmp.resolve("save");
+    assertEquals(Optional.empty(), CheckpointStore.resolveResume(save, null, "resnet50", 1, "scrl", 1000));
+    UserError none = assertThrows(UserError.class,
+        () -> CheckpointStore.resolveResume(save, tmp.resolve("empty"), "resnet50", 1, "scrl", 1000));
+    assertTrue(none.getMessage().startsWith("load_dir "), none.getMessage());
+
+    CheckpointStore store = CheckpointStore.create(save);
+    save(store, state(2, 20, 0, 0), true, false);
+    assertEquals(2, CheckpointStore.resolveResume(save, null, "resnet50", 1, "scrl", 1000).orElseThrow()
+        .state().epoch());
+    Path other = tmp.resolve("fresh");
+    assertEquals(20, CheckpointStore.resolveResume(other, save, "resnet50", 1, "scrl", 999).orElseThrow()
+        .state().globalStep(), "an explicit load_dir wins over an empty save_dir");
+    UserError mismatch = assertThrows(UserError.class,
+        () -> CheckpointStore.resolveResume(save, null, "resnet18", 1, "scrl", 1000));
+    assertTrue(mismatch.getMessage().contains("resnet18") && mismatch.getMessage().contains("checkpoint_2"),
+        mismatch.getMessage());
+  }
 }

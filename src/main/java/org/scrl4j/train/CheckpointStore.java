@@ -68,6 +68,7 @@ public final class CheckpointStore {
    */
   public static CheckpointStore create(Path saveDir) {
     RunDirectory.requireWritableDirectory(saveDir, "save_dir");
+    requireSymlinks(saveDir);
     CheckpointStore store = new CheckpointStore(saveDir);
     store.removeLeftovers();
     return store;
@@ -241,6 +242,20 @@ public final class CheckpointStore {
         && step.longs()[0] != state.globalStep()) {
       throw new IllegalArgumentException("global_step variable " + step.longs()[0]
           + " disagrees with state.globalStep " + state.globalStep());
+    }
+  }
+
+  /** checkpoint_last/best are symlinks: find out now, not at the end of the first epoch. */
+  private static void requireSymlinks(Path saveDir) {
+    Path probe = saveDir.resolve(".link-test-" + ProcessHandle.current().pid());
+    try {
+      Files.deleteIfExists(probe);
+      Files.createSymbolicLink(probe, Path.of("checkpoint_0"));
+      Files.delete(probe);
+    } catch (IOException | UnsupportedOperationException e) {
+      throw new UserError("save_dir " + saveDir + " is on a file system without symbolic links ("
+          + e.getMessage() + "), which checkpoint_last/checkpoint_best need; pass a --save_dir on a "
+          + "local or POSIX file system");
     }
   }
 

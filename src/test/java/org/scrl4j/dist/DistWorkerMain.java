@@ -58,6 +58,21 @@ public final class DistWorkerMain {
         return null;
       });
       w.println("init " + hex(model.weights()));
+      if (System.getenv("DIST_DEBUG") != null) {
+        float[][] xs = TinyModel.inputs(0, ctx.rank() * shard, (ctx.rank() + 1) * shard);
+        try (var xt = TFloat32.tensorOf(org.tensorflow.ndarray.StdArrays.ndCopyOf(xs));
+            var yt = TFloat32.tensorOf(org.tensorflow.ndarray.StdArrays.ndCopyOf(TinyModel.targets(xs)))) {
+          var r = model.session.runner().feed(model.x, xt).feed(model.y, yt);
+          model.avgGrads.forEach(r::fetch);
+          try (var res = r.run()) {
+            for (int i = 0; i < model.avgGrads.size(); i++) {
+              StringBuilder b = new StringBuilder("grad" + i);
+              ((TFloat32) res.get(i)).scalars().forEach(v -> b.append(' ').append(v.getFloat()));
+              w.println(b);
+            }
+          }
+        }
+      }
       for (int s = 0; s < steps; s++) {
         model.step(ctx, TinyModel.inputs(s, ctx.rank() * shard, (ctx.rank() + 1) * shard));
         w.println("step" + s + " " + hex(model.weights()));

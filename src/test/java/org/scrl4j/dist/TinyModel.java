@@ -35,6 +35,7 @@ final class TinyModel implements AutoCloseable {
   final Placeholder<TFloat32> x;
   final Placeholder<TFloat32> y;
   final Op train;
+  final List<Operand<TFloat32>> avgGrads;
   final Op broadcast;
   final Operand<TInt64> correctSum;
 
@@ -75,14 +76,17 @@ final class TinyModel implements AutoCloseable {
     }
     // Small buckets so the six gradients travel in several all-reduces, as ResNet's would.
     List<Operand<TFloat32>> avg = coll.withBucketBytes(4 * 48).allReduceMean(grads);
+    avgGrads = avg;
     List<Op> updates = new ArrayList<>();
+    // Reads of ref variables alias their buffers: no update may start before every gradient is done.
+    Ops afterGrads = tf.withControlDependencies(avg.stream().map(g2 -> (Op) g2).toList());
     for (int i = 0; i < params.size(); i++) {
-      updates.add(tf.assignSub(params.get(i), tf.math.mul(tf.constant(LR), avg.get(i))));
+      updates.add(afterGrads.assignSub(params.get(i), tf.math.mul(tf.constant(LR), avg.get(i))));
     }
     Operand<TFloat32> unbiased = tf.math.mul(m.variance(),
         tf.math.div(m.count(), tf.math.sub(m.count(), tf.constant(1f))));
-    updates.add(tf.assign(runMean, ema(tf, runMean, m.mean())));
-    updates.add(tf.assign(runVar, ema(tf, runVar, unbiased)));
+    updates.add(afterGrads.assign(runMean, ema(tf, runMean, m.mean())));
+    updates.add(afterGrads.assign(runVar, ema(tf, runVar, unbiased)));
     train = tf.withControlDependencies(updates).noOp();
 
     List<Variable<TFloat32>> all = new ArrayList<>(params);

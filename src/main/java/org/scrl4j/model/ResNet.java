@@ -122,12 +122,12 @@ public final class ResNet {
     Operand<TFloat32> x = input;
     List<ConvBn> convs = b.convs();
     for (int i = 0; i < convs.size(); i++) {
-      x = convBn(ctx.in("conv" + (i + 1)), x, convs.get(i));
+      x = convBn(ctx, x, convs.get(i));
       if (i < convs.size() - 1) {
         x = tf.nn.relu(x);
       }
     }
-    Operand<TFloat32> shortcut = b.downsample() == null ? input : convBn(ctx.in("downsample"), input, b.downsample());
+    Operand<TFloat32> shortcut = b.downsample() == null ? input : convBn(ctx, input, b.downsample());
     return tf.nn.relu(tf.math.add(x, shortcut));
   }
 

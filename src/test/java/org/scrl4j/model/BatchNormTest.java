@@ -72,4 +72,35 @@ class BatchNormTest {
       assertEquals(0, ctx.bnUpdates().size());
     }
   }
+
+  /** The synchronised path with a one-replica sum has the same input gradient as the local one. */
+  @Test
+  void crossReplicaGradientMatchesLocal() {
+    float[][] grads = new float[2][];
+    BatchMoments[] variants = {BatchMoments.LOCAL, BatchMoments.crossReplica((tf, x) -> tf.identity(x))};
+    for (int v = 0; v < 2; v++) {
+      try (Graph g = new Graph(); Session s = new Session(g)) {
+        Ops tf = Ops.create(g);
+        ParamStore store = new ParamStore(tf);
+        ParamStore.BatchNormParams p = store.batchNorm("b", "bn", 3);
+        Operand<TFloat32> x = tf.math.add(tf.random.statelessRandomNormal(tf.constant(new long[] {2, 3, 2, 3}),
+            tf.constant(new long[] {5, 6})), tf.constant(4f));
+        Operand<TFloat32> w = tf.random.statelessRandomNormal(tf.constant(new long[] {2, 3, 2, 3}), tf.constant(new long[] {7, 8}));
+        Operand<TFloat32> y = BatchNorm.apply(ForwardContext.training(tf, variants[v]), x, p);
+        Operand<TFloat32> loss = tf.reduceSum(tf.math.mul(y, w), tf.constant(new int[] {0, 1, 2, 3}));
+        org.tensorflow.Output<?>[] dx = g.addGradients(loss.asOutput(), new org.tensorflow.Output<?>[] {x.asOutput()});
+        store.initialize(s, 0);
+        store.write(s, Map.of("b/bn.weight", new float[] {1.5f, -0.5f, 2f}));
+        try (Result res = s.runner().fetch(dx[0]).run()) {
+          grads[v] = TensorValues.floats(res.get(0));
+        }
+      }
+    }
+    double norm = 0;
+    for (float f : grads[0]) {
+      norm += f * f;
+    }
+    org.junit.jupiter.api.Assertions.assertTrue(norm > 1e-3, "gradient should not vanish");
+    assertArrayEquals(grads[0], grads[1], 1e-5f);
+  }
 }

@@ -37,14 +37,11 @@ public final class MlpHead {
 
   /** [N, in] -> [N, out]. Logs the two linear layers in ctx. */
   public Operand<TFloat32> apply(ForwardContext ctx, Operand<TFloat32> x) {
-    ForwardContext c0 = ctx.in("net.0");
-    Ops tf = c0.tf();
+    Ops tf = ctx.tf();
     Operand<TFloat32> h = tf.nn.biasAdd(tf.linalg.matMul(x, w0.value()), b0.value());
-    ForwardContext c1 = ctx.in("net.1");
-    h = c1.tf().nn.relu(BatchNorm.apply(c1, h, bn));
+    h = tf.nn.relu(BatchNorm.apply(ctx, h, bn));
     ctx.log("net.0+net.1+relu", h, w0.size() + b0.size() + 2 * hidden);
-    ForwardContext c3 = ctx.in("net.3");
-    Operand<TFloat32> y = c3.tf().linalg.matMul(h, w3.value());
+    Operand<TFloat32> y = tf.linalg.matMul(h, w3.value());
     ctx.log("net.3", y, w3.size());
     return y;
   }

@@ -5,9 +5,7 @@ import org.scrl4j.UserError;
 import org.tensorflow.Operand;
 import org.tensorflow.ndarray.index.Indices;
 import org.tensorflow.op.Ops;
-import org.tensorflow.op.core.Max;
 import org.tensorflow.op.core.Stack;
-import org.tensorflow.op.core.Sum;
 import org.tensorflow.op.math.Cumsum;
 import org.tensorflow.types.TBool;
 import org.tensorflow.types.TFloat32;
@@ -34,15 +32,15 @@ import org.tensorflow.types.TInt32;
  *
  * <p>Instead of gathering each RoI's feature map (K x H x W x C floats; 2 GB for SCRL's K = 5120
  * on 7x7x2048), the RoI weight matrices {@code M[k] = Wy[k] (x) Wx[k]} ([P*P, H*W]) are scattered
- * into a per-image padded block {@code [B, S, P*P, H*W]} (S = most RoIs of any image, slot = rank of
- * the RoI among its image's RoIs), multiplied with the image's own {@code [H*W, C]} features in
- * one batched matmul, and the K result rows are gathered back.
+ * into a per-image padded block {@code [B, S, P*P, H*W]} (S = most RoIs of any image, slot =
+ * rank of the RoI among its image's RoIs), multiplied with the image's own {@code [H*W, C]}
+ * features in one batched matmul, and the K result rows are gathered back.
  *
  * <p>Cost: forward {@code 2*B*S*P^2*H*W*C} FLOPs (= 2*K*P^2*H*W*C when every image has S RoIs;
  * SCRL K=5120, P=1, 7x7x2048: 1.0 GFLOP), the backward the same again for d features; memory
  * {@code B*S*P^2*H*W} floats of weights (SCRL: 1 MB), {@code B*S*P^2*C} of matmul output (42 MB),
- * {@code K*P*G*(H+W)} of sample weights and {@code K*B} ints for the slot ranks. Unbalanced boxes
- * cost {@code S/(K/B)} times more in the matmul (zero rows), never a per-RoI copy of the map.
+ * {@code K*P*G*(H+W)} of sample weights and {@code K*B} for the slot ranks (one-hot). Unbalanced
+ * boxes cost {@code S/(K/B)} times more in the matmul (zero rows), never a per-RoI copy of the map.
  */
 public final class RoIAlign {
 
@@ -127,15 +125,19 @@ public final class RoIAlign {
                     List.of(
                         s.constant("RoIAlign: a box batch index is outside [0, batch size)"),
                         batch))));
-    Operand<TInt32> oneHot = s.oneHot(image, batch, s.constant(1), s.constant(0)); // [K,B]
+    // Counted in float32 (exact below 2^24 RoIs): Cumsum/OneHot have kernels for it on every
+    // device.
+    Operand<TFloat32> oneHot = s.oneHot(image, batch, s.constant(1f), s.constant(0f)); // [K,B]
     Operand<TInt32> slot =
-        s.sum(
-            s.math.mul(s.math.cumsum(oneHot, s.constant(0), Cumsum.exclusive(true)), oneHot),
-            s.constant(1)); // [K]
+        s.dtypes.cast(
+            s.sum(
+                s.math.mul(s.math.cumsum(oneHot, s.constant(0), Cumsum.exclusive(true)), oneHot),
+                s.constant(1)),
+            TInt32.class); // [K]
     Operand<TInt32> slots =
-        s.math.maximum(
-            s.max(s.sum(oneHot, s.constant(0)), s.constant(0)), s.constant(1)); // S
-
+        s.dtypes.cast(
+            s.math.maximum(s.max(s.sum(oneHot, s.constant(0)), s.constant(0)), s.constant(1f)),
+            TInt32.class); // S, at least 1 so that K = 0 still gives a valid shape
     Operand<TFloat32> padded =
         s.reshape(
             checked.scatterNd(

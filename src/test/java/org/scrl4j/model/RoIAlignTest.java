@@ -5,25 +5,18 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.HashMap;
+import java.net.URISyntaxException;
+import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
-import java.util.zip.ZipEntry;
-import java.util.zip.ZipInputStream;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import org.junit.jupiter.api.Test;
 import org.scrl4j.UserError;
+import org.scrl4j.io.NpyArray;
+import org.scrl4j.io.Npz;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
 import org.tensorflow.Session;
@@ -48,7 +41,7 @@ class RoIAlignTest {
 
   /** Edge-case boxes (roi_align.py --make): 5x7 map, borders, sub-cell boxes, outside the map. */
   @Test
-  void matchesTorchvisionOnEdgeCases() throws IOException {
+  void matchesTorchvisionOnEdgeCases() {
     double worst = checkAllSettings("/golden/roialign/edge_out.npz", false);
     LOG.info("RoIAlign edge cases: worst abs error {}", worst);
   }
@@ -58,7 +51,7 @@ class RoIAlignTest {
    * exercised), features fed through a placeholder of unknown B, H, W (the run-time shape path).
    */
   @Test
-  void matchesTorchvisionOnScrlLikeBatch() throws IOException {
+  void matchesTorchvisionOnScrlLikeBatch() {
     double worst = checkAllSettings("/golden/roialign/scrl_out.npz", true);
     LOG.info("RoIAlign SCRL-like batch: worst abs error {}", worst);
   }
@@ -85,13 +78,14 @@ class RoIAlignTest {
       boxes[5 * i + 4] = i == 0 ? h / scale : y1 + rng.nextFloat() * (h / scale - y1);
     }
     float[] feats = new float[b * h * w * c];
-    java.util.Arrays.fill(feats, value);
+    Arrays.fill(feats, value);
     for (int p : POOLS) {
       for (int sr : SAMPLING_RATIOS) {
         for (boolean aligned : new boolean[] {false, true}) {
           try (Graph g = new Graph(); Session sess = new Session(g)) {
             Ops tf = Ops.create(g);
-            Operand<TFloat32> f = tf.constant(Shape.of(b, h, w, c), DataBuffers.of(feats, true, false));
+            Operand<TFloat32> f =
+                tf.constant(Shape.of(b, h, w, c), DataBuffers.of(feats, true, false));
             Operand<TFloat32> out =
                 RoIAlign.roiAlign(
                     tf, f, tf.constant(Shape.of(k, 5), DataBuffers.of(boxes, true, false)), p,
@@ -132,6 +126,23 @@ class RoIAlignTest {
   }
 
   @Test
+  void noBoxesGiveAnEmptyResultAndZeroGradient() {
+    try (Graph g = new Graph(); Session sess = new Session(g)) {
+      Ops tf = Ops.create(g);
+      Operand<TFloat32> f = tf.ones(tf.constant(new int[] {2, 7, 7, 3}), TFloat32.class);
+      Operand<TFloat32> boxes = tf.zeros(tf.constant(new int[] {0, 5}), TFloat32.class);
+      Operand<TFloat32> out = RoIAlign.roiAlign(tf, f, boxes, 7, 1f / 32, -1, false);
+      Gradients grad = tf.gradients(tf.sum(out, tf.constant(new int[] {0, 1, 2, 3})), List.of(f));
+      try (var r = sess.runner().fetch(out).fetch(grad.dy(0)).run()) {
+        assertArrayEquals(new long[] {0, 7, 7, 3}, r.get(0).shape().asArray());
+        for (float v : read(r.get(1))) {
+          assertEquals(0f, v);
+        }
+      }
+    }
+  }
+
+  @Test
   void batchIndexOutsideTheBatchFailsAtRunTime() {
     try (Graph g = new Graph(); Session sess = new Session(g)) {
       Ops tf = Ops.create(g);
@@ -145,22 +156,21 @@ class RoIAlignTest {
   }
 
   /** Runs all 8 settings of one golden file; returns the worst absolute error seen. */
-  private static double checkAllSettings(String resource, boolean unknownDims) throws IOException {
-    Map<String, Npy> z = readNpz(resource);
-    Npy feats = z.get("features_nhwc");
-    Npy boxes = z.get("boxes");
-    float scale = (float) z.get("spatial_scale").data[0];
+  private static double checkAllSettings(String resource, boolean unknownDims) {
+    Map<String, NpyArray> z = readGolden(resource);
+    NpyArray feats = z.get("features_nhwc");
+    NpyArray boxes = z.get("boxes");
+    float scale = z.get("spatial_scale").toFloats()[0];
     double worst = 0;
     for (int p : POOLS) {
-      Npy weight = z.get("w_p" + p + "_nhwc");
+      NpyArray weight = z.get("w_p" + p + "_nhwc");
       for (int sr : SAMPLING_RATIOS) {
         for (int a = 0; a <= 1; a++) {
           String tag = "p" + p + "_sr" + sr + "_a" + a;
           try (Graph g = new Graph(); Session sess = new Session(g)) {
             Ops tf = Ops.create(g);
-            long c = feats.shape[3];
-            Shape fShape =
-                unknownDims ? Shape.of(-1, -1, -1, c) : Shape.of(feats.shape);
+            long c = feats.shape()[3];
+            Shape fShape = unknownDims ? Shape.of(-1, -1, -1, c) : Shape.of(feats.shape());
             Placeholder<TFloat32> f = tf.placeholder(TFloat32.class, Placeholder.shape(fShape));
             Operand<TFloat32> out =
                 RoIAlign.roiAlign(tf, f, constant(tf, boxes), p, scale, sr, a == 1);
@@ -169,12 +179,13 @@ class RoIAlignTest {
             Gradients grad = tf.gradients(loss, List.of(f));
             try (TFloat32 fIn = tensor(feats);
                 var r = sess.runner().feed(f, fIn).fetch(out).fetch(grad.dy(0)).run()) {
-              Npy wantOut = z.get("out_nhwc/" + tag);
-              Npy wantGrad = z.get("grad_nhwc/" + tag);
-              assertArrayEquals(wantOut.shape, r.get(0).shape().asArray(), tag + " out shape");
-              assertArrayEquals(wantGrad.shape, r.get(1).shape().asArray(), tag + " grad shape");
-              worst = Math.max(worst, assertClose(wantOut.data, read(r.get(0)), tag + " out"));
-              worst = Math.max(worst, assertClose(wantGrad.data, read(r.get(1)), tag + " grad"));
+              NpyArray wantOut = z.get("out_nhwc/" + tag);
+              NpyArray wantGrad = z.get("grad_nhwc/" + tag);
+              assertArrayEquals(wantOut.shape(), r.get(0).shape().asArray(), tag + " out shape");
+              assertArrayEquals(wantGrad.shape(), r.get(1).shape().asArray(), tag + " grad shape");
+              worst = Math.max(worst, assertClose(wantOut.doubles(), read(r.get(0)), tag + " out"));
+              worst =
+                  Math.max(worst, assertClose(wantGrad.doubles(), read(r.get(1)), tag + " grad"));
             }
           }
         }
@@ -201,12 +212,21 @@ class RoIAlignTest {
     return worst;
   }
 
-  private static Operand<TFloat32> constant(Ops tf, Npy a) {
-    return tf.constant(Shape.of(a.shape), DataBuffers.of(a.floats(), true, false));
+  /** The goldens are float64; the op runs in float32. */
+  private static Operand<TFloat32> constant(Ops tf, NpyArray a) {
+    return tf.constant(Shape.of(a.shape()), DataBuffers.of(a.toFloats(), true, false));
   }
 
-  private static TFloat32 tensor(Npy a) {
-    return TFloat32.tensorOf(Shape.of(a.shape), DataBuffers.of(a.floats(), true, false));
+  private static TFloat32 tensor(NpyArray a) {
+    return TFloat32.tensorOf(Shape.of(a.shape()), DataBuffers.of(a.toFloats(), true, false));
+  }
+
+  private static Map<String, NpyArray> readGolden(String resource) {
+    try {
+      return Npz.read(Path.of(RoIAlignTest.class.getResource(resource).toURI()));
+    } catch (URISyntaxException | NullPointerException e) {
+      throw new AssertionError("missing test resource " + resource, e);
+    }
   }
 
   private static float[] read(Tensor t) {
@@ -214,74 +234,5 @@ class RoIAlignTest {
     float[] v = new float[(int) f.size()];
     f.copyTo(DataBuffers.of(v, false, false));
     return v;
-  }
-
-  /** One .npy array: little-endian f4/f8, C order. */
-  private record Npy(long[] shape, double[] data) {
-    float[] floats() {
-      float[] f = new float[data.length];
-      for (int i = 0; i < f.length; i++) {
-        f[i] = (float) data[i];
-      }
-      return f;
-    }
-  }
-
-  private static final Pattern DESCR = Pattern.compile("'descr':\\s*'([^']+)'");
-  private static final Pattern SHAPE = Pattern.compile("'shape':\\s*\\(([^)]*)\\)");
-
-  /** A minimal .npz reader for the float goldens (the project's Npz lives on another branch). */
-  private static Map<String, Npy> readNpz(String resource) throws IOException {
-    Map<String, Npy> arrays = new HashMap<>();
-    try (InputStream in = RoIAlignTest.class.getResourceAsStream(resource)) {
-      if (in == null) {
-        throw new IOException("missing test resource " + resource);
-      }
-      ZipInputStream zip = new ZipInputStream(in);
-      for (ZipEntry e; (e = zip.getNextEntry()) != null; ) {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        zip.transferTo(bytes);
-        String name = e.getName().replaceAll("\\.npy$", "");
-        Npy a = parseNpy(bytes.toByteArray());
-        if (a != null) {
-          arrays.put(name, a);
-        }
-      }
-    }
-    return arrays;
-  }
-
-  private static Npy parseNpy(byte[] b) {
-    ByteBuffer buf = ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN);
-    int major = b[6];
-    int headerLen = major == 1 ? Short.toUnsignedInt(buf.getShort(8)) : buf.getInt(8);
-    int dataStart = (major == 1 ? 10 : 12) + headerLen;
-    String header = new String(b, major == 1 ? 10 : 12, headerLen, StandardCharsets.ISO_8859_1);
-    Matcher d = DESCR.matcher(header);
-    Matcher s = SHAPE.matcher(header);
-    if (!d.find() || !s.find() || header.contains("'fortran_order': True")) {
-      throw new IllegalArgumentException("unsupported .npy header " + header);
-    }
-    String descr = d.group(1);
-    if (!descr.equals("<f4") && !descr.equals("<f8")) {
-      return null; // not a float array (e.g. text); the tests do not use it
-    }
-    List<Long> dims = new ArrayList<>();
-    for (String t : s.group(1).split(",")) {
-      if (!t.isBlank()) {
-        dims.add(Long.parseLong(t.trim()));
-      }
-    }
-    long[] shape = dims.stream().mapToLong(Long::longValue).toArray();
-    long n = 1;
-    for (long x : shape) {
-      n *= x;
-    }
-    double[] data = new double[(int) n];
-    buf.position(dataStart);
-    for (int i = 0; i < n; i++) {
-      data[i] = descr.equals("<f4") ? buf.getFloat() : buf.getDouble();
-    }
-    return new Npy(shape, data);
   }
 }

@@ -18,6 +18,15 @@ public final class GraphTesting {
     return out;
   }
 
+  /** A committed golden file of the optim/train tests (src/test/resources/golden/train). */
+  public static java.nio.file.Path trainGolden(String name) {
+    try {
+      return java.nio.file.Path.of(GraphTesting.class.getResource("/golden/train/" + name).toURI());
+    } catch (java.net.URISyntaxException | NullPointerException e) {
+      throw new IllegalStateException("missing test resource golden/train/" + name, e);
+    }
+  }
+
   /** Runs {@code x} in a fresh session of {@code g} and returns its values. */
   public static float[] eval(Graph g, Operand<TFloat32> x) {
     try (Session s = new Session(g); Result r = s.runner().fetch(x).run()) {

@@ -36,21 +36,15 @@ public final class EvaluatorLoss {
   }
 
   /**
-   * The evaluator loss of a two-view batch: features of all view-1 rows then all view-2 rows, so
-   * the labels are repeated once. Gradients stop at {@code features} (the backbone is not trained
-   * by this loss).
+   * The loss of a two-view batch: logits of all view-1 rows then all view-2 rows, so the labels
+   * are repeated once (the original's {@code torch.cat((labels,) * 2)}).
    *
-   * @param features pooled online features [2N, C]
-   * @param weight [C, classes]
-   * @param bias [classes]
+   * @param logits [2N, classes], computed from stop-gradient features
    * @param labels [N]
    */
-  public static Result twoViews(Ops tf, Operand<TFloat32> features, Operand<TFloat32> weight,
-      Operand<TFloat32> bias, Operand<? extends TNumber> labels, int classes) {
-    Operand<TFloat32> logits =
-        tf.math.add(tf.linalg.matMul(tf.stopGradient(features), weight), bias);
+  public static Result twoViews(Ops tf, Operand<TFloat32> logits, Operand<? extends TNumber> labels,
+      int classes) {
     Operand<TInt32> ids = tf.dtypes.cast(labels, TInt32.class);
-    Operand<TInt32> repeated = tf.concat(java.util.List.of(ids, ids), tf.constant(0));
-    return of(tf, logits, repeated, classes);
+    return of(tf, logits, tf.concat(java.util.List.of(ids, ids), tf.constant(0)), classes);
   }
 }

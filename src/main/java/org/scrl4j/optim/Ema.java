@@ -25,12 +25,18 @@ public final class Ema {
     return tf.math.add(tf.math.mul(target, m), tf.math.mul(online, tf.math.sub(tf.constant(1f), m)));
   }
 
-  /** One op assigning every target its blend with the online value. */
-  public static Op update(Ops tf, List<Pair> pairs, Operand<TFloat32> m) {
+  /** The assigns of one EMA update and the blended values (in pair order). */
+  public record Update(Op op, List<Operand<TFloat32>> newValues) {}
+
+  /** Assigns every target its blend with the online value; one op runs them all. */
+  public static Update update(Ops tf, List<Pair> pairs, Operand<TFloat32> m) {
     List<Op> assigns = new ArrayList<>();
+    List<Operand<TFloat32>> values = new ArrayList<>();
     for (Pair p : pairs) {
-      assigns.add(tf.assign(p.target(), blend(tf, p.targetValue(), p.online(), m)));
+      Operand<TFloat32> v = blend(tf, p.targetValue(), p.online(), m);
+      values.add(v);
+      assigns.add(tf.assign(p.target(), v));
     }
-    return tf.withControlDependencies(assigns).noOp();
+    return new Update(tf.withControlDependencies(assigns).withName("ema_update").noOp(), values);
   }
 }

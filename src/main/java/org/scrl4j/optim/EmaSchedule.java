@@ -11,7 +11,7 @@ import org.tensorflow.types.TInt64;
  * {@code m(k) = 1 - (1 - mBase) (cos(pi k / K) + 1) / 2}, k the 0-based global step of the
  * optimizer step just taken, K = steps per epoch x epochs.
  */
-public record EmaSchedule(double mBase, long totalSteps) {
+public record EmaSchedule(double mBase, long totalSteps) implements Schedule {
 
   public EmaSchedule {
     if (totalSteps <= 0) {
@@ -25,6 +25,7 @@ public record EmaSchedule(double mBase, long totalSteps) {
   }
 
   /** m at the 0-based {@code globalStep}, in the graph. */
+  @Override
   public Operand<TFloat32> forGlobalStep(Ops tf, Operand<TInt64> globalStep) {
     Operand<TFloat64> phase = tf.math.mul(tf.constant(Math.PI / totalSteps),
         tf.dtypes.cast(globalStep, TFloat64.class));

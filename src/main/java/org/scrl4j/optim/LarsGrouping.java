@@ -6,7 +6,7 @@ import java.util.regex.Pattern;
  * Which parameters LARS adapts (trust ratio + weight decay) and which it leaves alone ("excluded").
  * Parameter names are torchvision state_dict names ({@code bn1.weight},
  * {@code layer1.0.downsample.1.bias}, {@code projector.net.1.weight}, ...) plus
- * {@code evaluator.weight}/{@code evaluator.bias} for the online linear evaluator.
+ * {@code evaluator.linear.weight}/{@code evaluator.linear.bias} for the online linear evaluator.
  */
 public enum LarsGrouping {
   /**
@@ -64,7 +64,8 @@ public enum LarsGrouping {
    * The name the original implementation gives a parameter. Its backbone is
    * {@code Sequential(*resnet.children()[:-1])} under {@code encoder}: conv1 -> encoder.0, bn1 ->
    * encoder.1, layer1..4 -> encoder.4..7; heads keep {@code projector.net.*} /
-   * {@code net.*} (predictor, a top-level module); the evaluator is {@code linear.*}.
+   * {@code net.*} (predictor, a top-level module); the evaluator's {@code evaluator.linear.*} is
+   * {@code linear.*}.
    */
   public static String originalName(String name) {
     String[] parts = name.split("\\.", 2);
@@ -77,7 +78,7 @@ public enum LarsGrouping {
       case "layer3" -> "encoder.6" + rest;
       case "layer4" -> "encoder.7" + rest;
       case "predictor" -> rest.substring(1);
-      case "evaluator" -> "linear" + rest;
+      case "evaluator" -> rest.substring(1);
       default -> name;
     };
   }

@@ -16,7 +16,8 @@ import org.tensorflow.types.TInt64;
  * </pre>
  * with S steps per epoch, W warm-up epochs, E epochs ({@code base} already scaled by batch/256).
  */
-public record LrSchedule(double base, long stepsPerEpoch, double warmupEpochs, double epochs) {
+public record LrSchedule(double base, long stepsPerEpoch, double warmupEpochs, double epochs)
+    implements Schedule {
 
   public LrSchedule {
     if (stepsPerEpoch <= 0) {
@@ -39,6 +40,7 @@ public record LrSchedule(double base, long stepsPerEpoch, double warmupEpochs, d
   }
 
   /** The lr used by the optimizer step at 0-based {@code globalStep} (i.e. {@link #at} k + 1). */
+  @Override
   public Operand<TFloat32> forGlobalStep(Ops tf, Operand<TInt64> globalStep) {
     Operand<TFloat64> s = tf.math.add(tf.dtypes.cast(globalStep, TFloat64.class), tf.constant(1.0));
     Operand<TFloat64> warmupSteps = tf.constant((double) stepsPerEpoch * warmupEpochs);

@@ -3,7 +3,6 @@ package org.scrl4j.optim;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -30,12 +29,8 @@ class LarsGoldenTest {
   private static final double WD = 1e-6;
   private static final float M = 0.97f;
 
-  static Path resource(String name) {
-    try {
-      return Path.of(LarsGoldenTest.class.getResource("/golden/train/" + name).toURI());
-    } catch (URISyntaxException | NullPointerException e) {
-      throw new IllegalStateException("missing test resource " + name, e);
-    }
+  private static Path resource(String name) {
+    return org.scrl4j.GraphTesting.trainGolden(name);
   }
 
   @ParameterizedTest

@@ -57,7 +57,7 @@ class LarsTest {
     // every tensor adapted, wd 0: g' = g * 1e-3 * ||p|| / (||g|| + 1e-8); p -= lr (g' + 0.9 v')
     float[] p = {0, 2}, g = {1, 0}, v = {0.5f, 0};
     double trust = 1e-3 * 2 / (1 + 1e-8);
-    float[][] r = step(Lars.linearEval(), "evaluator.bias", p, g, v);
+    float[][] r = step(Lars.linearEval(), "evaluator.linear.bias", p, g, v);
     double v0 = 0.9 * 0.5 + trust;
     assertArrayEquals(new float[] {(float) v0, 0}, r[1], 1e-7f);
     assertArrayEquals(new float[] {(float) (-LR * (trust + 0.9 * v0)), 2}, r[0], 1e-7f);
@@ -73,8 +73,8 @@ class LarsTest {
     assertFalse(ref.excludes("predictor.net.1.weight"));
     assertTrue(ref.excludes("layer2.0.bn3.weight"));
     assertTrue(ref.excludes("projector.net.0.bias"));
-    assertFalse(ref.excludes("evaluator.weight"));
-    assertTrue(ref.excludes("evaluator.bias"));
+    assertFalse(ref.excludes("evaluator.linear.weight"));
+    assertTrue(ref.excludes("evaluator.linear.bias"));
     LarsGrouping clean = LarsGrouping.CLEAN;
     assertTrue(clean.excludes("bn1.weight"));
     assertTrue(clean.excludes("layer2.0.downsample.1.weight"));

@@ -44,7 +44,26 @@ public final class FolderSource implements ImageSource {
     if (classDirs.isEmpty()) {
       throw new UserError("no class folders in " + dir + " (expected " + dir + "/<class>/*.JPEG)");
     }
-    List<String> classes = new ArrayList<>();
+    // Validation labels follow the train folders when there are any, so a class missing from
+    // val/ cannot shift the labels of the classes after it.
+    List<String> labelNames = classNames(classDirs);
+    Path trainDir = root.resolve(Split.TRAIN.folderName());
+    if (split == Split.VALIDATION && Files.isDirectory(trainDir)) {
+      try (Stream<Path> s = Files.list(trainDir)) {
+        List<String> trainNames = classNames(s.filter(Files::isDirectory).sorted().toList());
+        if (!trainNames.isEmpty()) {
+          for (String name : labelNames) {
+            if (!trainNames.contains(name)) {
+              throw new UserError("class folder " + dir.resolve(name) + " has no counterpart in "
+                  + trainDir + "; the validation classes must be train classes");
+            }
+          }
+          labelNames = trainNames;
+        }
+      } catch (IOException e) {
+        throw new UserError("cannot list " + trainDir + ": " + e.getMessage());
+      }
+    }
     List<String> files = new ArrayList<>();
     List<Long> sizes = new ArrayList<>();
     List<Integer> labels = new ArrayList<>();
@@ -59,8 +78,7 @@ public final class FolderSource implements ImageSource {
         throw new UserError("class folder " + classDir + " holds no images (*.JPEG, *.jpg, *.png);"
             + " remove it or add its images");
       }
-      int label = classes.size();
-      classes.add(classDir.getFileName().toString());
+      int label = labelNames.indexOf(classDir.getFileName().toString());
       for (Path p : images) {
         files.add(p.toString());
         try {
@@ -85,7 +103,11 @@ public final class FolderSource implements ImageSource {
     }
     RecordIndex index = new RecordIndex(RecordIndex.Kind.IMAGE_FILE, files.toArray(new String[0]),
         fileSizes, file, offset, length, lab);
-    return new FolderSource(split, List.copyOf(classes), index);
+    return new FolderSource(split, List.copyOf(labelNames), index);
+  }
+
+  private static List<String> classNames(List<Path> dirs) {
+    return dirs.stream().map(d -> d.getFileName().toString()).toList();
   }
 
   static boolean isImageName(Path p) {

@@ -242,4 +242,39 @@ class InputPipelineTest {
       assertEquals(900, checker.decode(src.readImage(1)).width());
     }
   }
+
+  @Test
+  void validationFolderLabelsFollowTrainClassesAndUnlabelledRecordsGiveMinusOne()
+      throws Exception {
+    TestImages.folderSplit(dir.resolve("f"), "train", 3, 1);
+    TestImages.folderSplit(dir.resolve("f"), "val", 3, 2);
+    java.nio.file.Path gone = dir.resolve("f/val/class_1");
+    try (var files = java.nio.file.Files.list(gone)) {
+      for (java.nio.file.Path p : files.toList()) {
+        java.nio.file.Files.delete(p);
+      }
+    }
+    java.nio.file.Files.delete(gone);
+    FolderSource val = FolderSource.open(dir.resolve("f"), Split.VALIDATION);
+    assertEquals(3, val.numClasses());
+    assertEquals(List.of(0, 0, 2, 2), java.util.stream.IntStream.range(0, 4)
+        .map(i -> val.index().label(i)).boxed().toList());
+
+    java.nio.file.Files.createDirectories(dir.resolve("u"));
+    try (java.io.OutputStream out = java.nio.file.Files.newOutputStream(
+        dir.resolve("u/train-00000-of-00001"))) {
+      for (int i = 0; i < 3; i++) {
+        TfRecords.write(out, Examples.image(TestImages.solidJpeg(new int[] {9, 9, 9}, 4, 4), 4, 4,
+            -1, null, "u" + i));
+      }
+    }
+    TfRecordSource unlabelled = TfRecordSource.open(dir.resolve("u"), Split.TRAIN);
+    assertEquals(0, unlabelled.numClasses());
+    try (Graph g = new Graph(); Session s = new Session(g)) {
+      InputPipeline p = InputPipeline.build(Ops.create(g), unlabelled, new TinyTransform(),
+          PipelineOptions.evaluation(3, 0, 1));
+      assertEquals(List.of(-1L, -1L, -1L),
+          readEpoch(s, p, 0, 0).stream().map(Item::label).toList());
+    }
+  }
 }

@@ -59,7 +59,8 @@ public final class InputPipeline {
   private final List<TensorSpec> transformOutputs;
   private final Map<String, Operand<?>> outputs;
 
-  private final Placeholder<TString> paths;
+  private final Placeholder<TInt64> fileIds;
+  private final Placeholder<TString> fileTable;
   private final Placeholder<TInt64> offsets;
   private final Placeholder<TInt64> lengths;
   private final Placeholder<TInt64> footers;
@@ -87,7 +88,8 @@ public final class InputPipeline {
       }
     }
     Shape vector = Shape.of(Shape.UNKNOWN_SIZE);
-    paths = tf.withName("paths").placeholder(TString.class, Placeholder.shape(vector));
+    fileIds = tf.withName("file_ids").placeholder(TInt64.class, Placeholder.shape(vector));
+    fileTable = tf.withName("files").placeholder(TString.class, Placeholder.shape(vector));
     offsets = tf.withName("offsets").placeholder(TInt64.class, Placeholder.shape(vector));
     lengths = tf.withName("lengths").placeholder(TInt64.class, Placeholder.shape(vector));
     footers = tf.withName("footers").placeholder(TInt64.class, Placeholder.shape(vector));
@@ -97,7 +99,7 @@ public final class InputPipeline {
     seedAndEpoch = tf.withName("seed_epoch").placeholder(TInt64.class,
         Placeholder.shape(Shape.of(2)));
 
-    List<Operand<?>> slices = List.of(paths, offsets, lengths, footers, labels, indices, positions);
+    List<Operand<?>> slices = List.of(fileIds, offsets, lengths, footers, labels, indices, positions);
     List<Shape> scalarShapes = Collections.nCopies(slices.size(), Shape.scalar());
     Operand<? extends TType> records = tf.data.tensorSliceDataset(slices, scalarShapes);
 
@@ -116,7 +118,7 @@ public final class InputPipeline {
     }
     ConcreteFunction mapFn = ConcreteFunction.create(
         ftf -> mapSignature(ftf, source.index().kind(), source.labelBase(), transform));
-    Operand<? extends TType> ds = tf.data.parallelMapDataset(records, List.of(seedAndEpoch),
+    Operand<? extends TType> ds = tf.data.parallelMapDataset(records, List.of(seedAndEpoch, fileTable),
         tf.constant((long) options.parallelCalls()), mapFn, types, shapes,
         ParallelMapDataset.deterministic("true"), ParallelMapDataset.preserveCardinality(true));
     if (options.skipCorrupt()) {
@@ -176,7 +178,7 @@ public final class InputPipeline {
 
   private static Signature mapSignature(Ops tf, RecordIndex.Kind kind, int labelBase,
       ImageTransform transform) {
-    Placeholder<TString> path = tf.placeholder(TString.class, Placeholder.shape(Shape.scalar()));
+    Placeholder<TInt64> fileId = scalarInput(tf);
     Placeholder<TInt64> offset = scalarInput(tf);
     Placeholder<TInt64> length = scalarInput(tf);
     Placeholder<TInt64> footer = scalarInput(tf);
@@ -184,6 +186,9 @@ public final class InputPipeline {
     Placeholder<TInt64> index = scalarInput(tf);
     Placeholder<TInt64> position = scalarInput(tf);
     Placeholder<TInt64> seedEpoch = tf.placeholder(TInt64.class, Placeholder.shape(Shape.of(2)));
+    Placeholder<TString> files = tf.placeholder(TString.class,
+        Placeholder.shape(Shape.of(Shape.UNKNOWN_SIZE)));
+    Operand<TString> path = tf.gather(files, fileId, tf.constant(0));
 
     Operand<TString> encoded;
     Operand<TInt64> label;
@@ -222,9 +227,9 @@ public final class InputPipeline {
     Map<String, Operand<?>> transformed = transform.apply(tf, image, elementSeed);
 
     Signature.Builder sig = Signature.builder()
-        .input("path", path).input("offset", offset).input("length", length)
+        .input("file_id", fileId).input("offset", offset).input("length", length)
         .input("footer", footer).input("folder_label", folderLabel).input("index", index)
-        .input("position", position).input("seed_epoch", seedEpoch);
+        .input("position", position).input("seed_epoch", seedEpoch).input("files", files);
     for (TensorSpec s : transform.outputs()) {
       Operand<?> o = transformed.get(s.name());
       if (o == null) {
@@ -312,7 +317,7 @@ public final class InputPipeline {
     }
     int total = count + spares;
     int[] images = new int[total];
-    String[] p = new String[total];
+    long[] fid = new long[total];
     long[] off = new long[total];
     long[] len = new long[total];
     long[] foot = new long[total];
@@ -324,7 +329,7 @@ public final class InputPipeline {
       int position = (int) skip + k;
       int i = k < count ? plan[position] : plan[(k - count) % plan.length];
       images[k] = i;
-      p[k] = ri.path(i);
+      fid[k] = ri.file[i];
       off[k] = ri.offset(i);
       len[k] = ri.length(i);
       foot[k] = ri.bytesAfter(i);
@@ -332,7 +337,10 @@ public final class InputPipeline {
       idx[k] = i;
       pos[k] = position;
     }
-    try (TString tp = TString.tensorOf(NdArrays.vectorOfObjects(p));
+    // Per-image file ids into a table of the files (the shards, or the image files of a folder
+    // source), so the per-epoch feed is mostly numbers.
+    try (TString tp = TString.tensorOf(NdArrays.vectorOfObjects(ri.files));
+        TInt64 tid = TInt64.vectorOf(fid);
         TInt64 to = TInt64.vectorOf(off);
         TInt64 tl = TInt64.vectorOf(len);
         TInt64 tfo = TInt64.vectorOf(foot);
@@ -340,7 +348,7 @@ public final class InputPipeline {
         TInt64 ti = TInt64.vectorOf(idx);
         TInt64 tpo = TInt64.vectorOf(pos);
         TInt64 tse = TInt64.vectorOf(options.seed(), epoch)) {
-      session.runner().feed(paths, tp).feed(offsets, to).feed(lengths, tl).feed(footers, tfo)
+      session.runner().feed(fileTable, tp).feed(fileIds, tid).feed(offsets, to).feed(lengths, tl).feed(footers, tfo)
           .feed(labels, tla).feed(indices, ti).feed(positions, tpo).feed(seedAndEpoch, tse)
           .addTarget(makeIterator).addTarget(resetCounters).run();
     }

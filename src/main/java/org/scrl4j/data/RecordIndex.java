@@ -1,7 +1,5 @@
 package org.scrl4j.data;
 
-import java.util.Arrays;
-
 /**
  * Where every image of a source lies on disk: image i is {@code length[i]} bytes at
  * {@code offset[i]} of {@code files[file[i]]}. For TFRecord sources the bytes are a serialized
@@ -73,13 +71,5 @@ public final class RecordIndex {
   @Override
   public String toString() {
     return "RecordIndex[" + kind + ", " + size() + " images in " + files.length + " files]";
-  }
-
-  static int[] trim(int[] a, int n) {
-    return Arrays.copyOf(a, n);
-  }
-
-  static long[] trim(long[] a, int n) {
-    return Arrays.copyOf(a, n);
   }
 }

@@ -3,6 +3,7 @@ package org.scrl4j.data.augment;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
@@ -85,6 +86,35 @@ class PretrainAugmentationTest {
   }
 
   @Test
+  void outputsKeepStaticShapesForBatching() {
+    TfRun.run(tf -> {
+      var seed = tf.constant(new long[] {1, 2});
+      var image = tf.placeholder(TUint8.class, Placeholder.shape(Shape.of(-1, -1, 3)));
+      for (AugmentType type : AugmentType.values()) {
+        PretrainSample s = new PretrainAugmentation(AugmentParams.defaults().withType(type),
+            BoxParams.defaults()).apply(tf, image, seed);
+        assertEquals(Shape.of(224, 224, 3), s.view1().shape(), type.toString());
+        assertEquals(Shape.of(224, 224, 3), s.view2().shape(), type.toString());
+        assertEquals(Shape.of(10, 4), s.boxes1().shape());
+        assertEquals(Shape.of(4), s.crop2().shape());
+        assertEquals(Shape.scalar(), s.boxValid().shape());
+      }
+      assertEquals(Shape.of(224, 224, 3), ViewTransforms.linearEvalTrain(tf, image, seed, 224).shape());
+      assertEquals(Shape.of(224, 224, 3), ViewTransforms.center(tf, image, 224).image().shape());
+      return List.of(seed);
+    });
+  }
+
+  @Test
+  void typeAndParameterErrorsNameTheFix() {
+    assertEquals(AugmentType.SIMPLE, AugmentType.parse(" Simple "));
+    var e = org.junit.jupiter.api.Assertions.assertThrows(org.scrl4j.UserError.class,
+        () -> AugmentType.parse("byol"));
+    assertTrue(e.getMessage().contains("simclr, simple, none"));
+    assertThrows(org.scrl4j.UserError.class, () -> AugmentParams.defaults().withCropScale(0.5, 0.2));
+  }
+
+  @Test
   void simpleViewIsTheResizedReportedCropFlippedAsReported() {
     AugmentParams p = AugmentParams.defaults().withType(AugmentType.SIMPLE).withInputSize(S);
     int checked = 0;
@@ -117,6 +147,25 @@ class PretrainAugmentationTest {
       assertEquals(1.0, a.get("box_valid").get(0));
       assertArrayEquals(a.get("boxes1").data(), a.get("boxes2").data());
     }
+  }
+
+  @Test
+  void flipAndGreyscaleRatesOfTheSimclrView() {
+    int n = 300;
+    AugmentParams p = AugmentParams.defaults().withInputSize(24);
+    List<List<TfRun.Value>> runs = TfRun.runSeeds(n, (tf, seed) -> {
+      AugmentedView v = ViewTransforms.simclr(tf, TfRun.image(tf, 40, 50, 2), seed, p, 2);
+      // undo the normalisation; a greyscale view has equal channels everywhere
+      Operand<TFloat32> unit = tf.math.add(tf.math.mul(v.image(), tf.constant(ColorOps.IMAGENET_STD)),
+          tf.constant(ColorOps.IMAGENET_MEAN));
+      Operand<TFloat32> r = tf.gather(unit, tf.constant(0), tf.constant(2));
+      Operand<TFloat32> b = tf.gather(unit, tf.constant(2), tf.constant(2));
+      return List.of(v.flipped(), tf.reduceMax(tf.math.abs(tf.math.sub(r, b)), tf.constant(new int[] {0, 1})));
+    });
+    long flipped = runs.stream().filter(r -> r.get(0).get(0) == 1).count();
+    long grey = runs.stream().filter(r -> r.get(1).get(0) < 1e-5).count();
+    assertEquals(0.5 * n, flipped, 5 * Math.sqrt(n * 0.25));
+    assertEquals(0.2 * n, grey, 5 * Math.sqrt(n * 0.16));
   }
 
   @Test

@@ -173,6 +173,12 @@ public final class InputPipeline {
    */
   public static InputPipeline build(Ops tf, ImageSource source, ImageTransform transform,
       PipelineOptions options) {
+    int perRank = (source.size() + options.world() - 1) / options.world();
+    if (options.training() && perRank < options.batchSize()) {
+      throw new UserError("batch size " + options.batchSize() + " is larger than the " + perRank
+          + " images each of the " + options.world() + " processes reads from " + source
+          + "; use a smaller batch or more images");
+    }
     return new InputPipeline(tf, source, transform, options);
   }
 

@@ -168,8 +168,8 @@ public final class InputPipeline {
   }
 
   /**
-   * Builds the pipeline into {@code tf}'s graph (under {@code tf}'s scope: give each pipeline its
-   * own sub-scope, e.g. {@code tf.withSubScope("train_input")}).
+   * Builds the pipeline into {@code tf}'s graph, under a new sub-scope {@code input} (made unique)
+   * of {@code tf}'s scope. Leave the pipeline on the CPU: do not build it under a GPU device scope.
    */
   public static InputPipeline build(Ops tf, ImageSource source, ImageTransform transform,
       PipelineOptions options) {
@@ -179,7 +179,7 @@ public final class InputPipeline {
           + " images each of the " + options.world() + " processes reads from " + source
           + "; use a smaller batch or more images");
     }
-    return new InputPipeline(tf, source, transform, options);
+    return new InputPipeline(tf.withSubScope("input"), source, transform, options);
   }
 
   private static Signature mapSignature(Ops tf, RecordIndex.Kind kind, int labelBase,

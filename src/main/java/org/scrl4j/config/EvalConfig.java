@@ -1,0 +1,24 @@
+package org.scrl4j.config;
+
+/** Offline linear evaluation after pre-training (or alone with train/enabled=false). */
+public record EvalConfig(
+    boolean enabled,
+    /** Fine-tune the backbone too; only the linear protocol (false) is implemented, as in the original. */
+    boolean finetune,
+    int maxEpochs,
+    int warmupEpochs,
+    int validInterval,
+    int batchSizeTrain,
+    int batchSizeEval,
+    int numWorkers,
+    /**
+     * Train the probe on features computed once from centre crops (no augmentation): much faster on
+     * small machines, slightly different from the paper protocol.
+     */
+    boolean cachedFeatures,
+    EvalOptimConfig optim) {
+
+  public static EvalConfig defaults() {
+    return new EvalConfig(true, false, 80, 5, 5, 128, 2048, 0, false, EvalOptimConfig.defaults());
+  }
+}

@@ -1,0 +1,33 @@
+package org.scrl4j.config;
+
+/** Self-supervised pre-training. */
+public record TrainConfig(
+    boolean enabled,
+    /** Train a stop-gradient linear classifier alongside, validated every valid_interval epochs. */
+    boolean onlineEval,
+    /** Images per process per step; the learning rate scales with the global batch / 256. */
+    int batchSizeTrain,
+    int batchSizeEval,
+    int maxEpochs,
+    int warmupEpochs,
+    int validInterval,
+    int snapshotInterval,
+    /** Steps between TensorBoard scalars. */
+    int tbInterval,
+    /** Parallel calls of the input pipeline's map (0 = all cores). */
+    int numWorkers,
+    /** Base EMA momentum of the target network. */
+    double m,
+    /** Cap on steps per epoch (0 = the whole dataset): quick runs and tests. */
+    int maxStepsPerEpoch,
+    /** Minutes between mid-epoch resume checkpoints (0 = only at epoch ends). */
+    double checkpointMinutes,
+    /** float32 (the only dtype the CPU kernels train in here). */
+    String dtype,
+    TrainOptimConfig optim) {
+
+  public static TrainConfig defaults() {
+    return new TrainConfig(true, true, 256, 2048, 200, 10, 5, 20, 1, 0, 0.97, 0, 30.0, "float32",
+        TrainOptimConfig.defaults());
+  }
+}

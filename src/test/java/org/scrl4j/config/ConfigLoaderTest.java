@@ -1,0 +1,152 @@
+package org.scrl4j.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.scrl4j.UserError;
+
+class ConfigLoaderTest {
+  @TempDir Path dir;
+
+  private Path yaml(String text) throws IOException {
+    Path f = dir.resolve("c.yaml");
+    Files.writeString(f, text);
+    return f;
+  }
+
+  private static ConfigLoader.Override o(String path, String value) {
+    return new ConfigLoader.Override(path, value);
+  }
+
+  @Test
+  void defaultsFillEverythingAFileLeavesOut() throws IOException {
+    Config c = ConfigLoader.load(yaml("train:\n  max_epochs: 7\n"), List.of());
+    assertEquals(7, c.train().maxEpochs());
+    assertEquals(Config.defaults().train().optim(), c.train().optim());
+    assertEquals(Config.defaults().network(), c.network());
+    assertEquals(Config.defaults().eval(), c.eval());
+  }
+
+  @Test
+  void emptyFileIsTheDefaults() throws IOException {
+    assertEquals(Config.defaults(), ConfigLoader.load(yaml(""), List.of()));
+  }
+
+  @Test
+  void commandLineWinsOverTheFile() throws IOException {
+    Path f = yaml("train:\n  enabled: true\n  optim:\n    lr: 0.3\n");
+    Config c = ConfigLoader.load(f, List.of(o("train/enabled", "False"), o("train/optim/lr", "0.1")));
+    assertEquals(false, c.train().enabled());
+    assertEquals(0.1, c.train().optim().lr());
+  }
+
+  @ParameterizedTest
+  @CsvSource({"true,true", "True,true", "YES,true", "yes,true", "1,true",
+      "false,false", "FALSE,false", "No,false", "0,false"})
+  void booleansAsSpecSays(String text, boolean expected) {
+    Config c = ConfigLoader.load(null, List.of(o("train/enabled", text)));
+    assertEquals(expected, c.train().enabled());
+  }
+
+  @Test
+  void listsAndNullsFromTheCommandLine() {
+    Config c = ConfigLoader.load(null, List.of(o("augment/crop_scale", "[0.08, 1.0]"),
+        o("dataset/root", "/data/in"), o("load_dir", "null")));
+    assertEquals(List.of(0.08, 1.0), c.augment().cropScale());
+    assertEquals("/data/in", c.dataset().root());
+    assertNull(c.loadDir());
+  }
+
+  @Test
+  void unknownKeyNamesTheNearestValidKey() {
+    UserError e = assertThrows(UserError.class,
+        () -> ConfigLoader.load(null, List.of(o("train/optim/lrr", "1"))));
+    assertTrue(e.getMessage().contains("'train/optim/lrr'"), e.getMessage());
+    assertTrue(e.getMessage().contains("did you mean 'train/optim/lr'"), e.getMessage());
+    assertEquals(2, e.exitCode());
+  }
+
+  @Test
+  void unknownKeyInTheFileNamesFileAndLine() throws IOException {
+    Path f = yaml("train:\n  max_epochs: 3\n  warmup_epoch: 1\n");
+    UserError e = assertThrows(UserError.class, () -> ConfigLoader.load(f, List.of()));
+    assertTrue(e.getMessage().contains("line 3"), e.getMessage());
+    assertTrue(e.getMessage().contains("train/warmup_epochs"), e.getMessage());
+  }
+
+  @Test
+  void wrongTypeNamesKeyTypeAndValue() {
+    UserError e = assertThrows(UserError.class,
+        () -> ConfigLoader.load(null, List.of(o("train/max_epochs", "abc"))));
+    assertTrue(e.getMessage().contains("train/max_epochs"), e.getMessage());
+    assertTrue(e.getMessage().contains("integer"), e.getMessage());
+    assertTrue(e.getMessage().contains("'abc'"), e.getMessage());
+  }
+
+  @Test
+  void wrongTypeInTheFileNamesTheLine() throws IOException {
+    Path f = yaml("train:\n  optim:\n    lr: fast\n");
+    UserError e = assertThrows(UserError.class, () -> ConfigLoader.load(f, List.of()));
+    assertTrue(e.getMessage().contains("train/optim/lr") && e.getMessage().contains("number")
+        && e.getMessage().contains("line 3"), e.getMessage());
+  }
+
+  @Test
+  void aValueWhereASectionBelongs() throws IOException {
+    Path f = yaml("train: 5\n");
+    UserError e = assertThrows(UserError.class, () -> ConfigLoader.load(f, List.of()));
+    assertTrue(e.getMessage().contains("section"), e.getMessage());
+    UserError e2 = assertThrows(UserError.class,
+        () -> ConfigLoader.load(null, List.of(o("train/optim", "1"))));
+    assertTrue(e2.getMessage().contains("train/optim/lr"), e2.getMessage());
+  }
+
+  @Test
+  void missingFile() {
+    UserError e = assertThrows(UserError.class,
+        () -> ConfigLoader.load(dir.resolve("none.yaml"), List.of()));
+    assertTrue(e.getMessage().contains("none.yaml") && e.getMessage().contains("not found"));
+  }
+
+  @Test
+  void invalidYamlNamesFileAndLine() throws IOException {
+    Path f = yaml("train:\n  max_epochs: 3\n bad: [1, 2\n");
+    UserError e = assertThrows(UserError.class, () -> ConfigLoader.load(f, List.of()));
+    assertTrue(e.getMessage().contains("c.yaml") && e.getMessage().contains("line"), e.getMessage());
+  }
+
+  @Test
+  void duplicateKeysAreRejected() throws IOException {
+    Path f = yaml("seed: 1\nseed: 2\n");
+    assertThrows(UserError.class, () -> ConfigLoader.load(f, List.of()));
+  }
+
+  @Test
+  void valuesOutsideTheirRangeAreRejected() {
+    assertThrows(UserError.class, () -> ConfigLoader.load(null, List.of(o("network/name", "resnet99"))));
+    assertThrows(UserError.class, () -> ConfigLoader.load(null, List.of(o("train/optim/quirks", "x"))));
+    assertThrows(UserError.class, () -> ConfigLoader.load(null, List.of(o("train/batch_size_train", "0"))));
+    assertThrows(UserError.class, () -> ConfigLoader.load(null, List.of(o("augment/crop_scale", "[1.0, 0.2]"))));
+    UserError e = assertThrows(UserError.class,
+        () -> ConfigLoader.load(null, List.of(o("num_machines", "2"), o("machine_rank", "2"))));
+    assertTrue(e.getMessage().contains("machine_rank"), e.getMessage());
+  }
+
+  @Test
+  void printedConfigLoadsBackToTheSameConfig() throws IOException {
+    Config c = ConfigLoader.load(Path.of("config/scrl_1000ep.yaml"),
+        List.of(o("train/enabled", "false"), o("dataset/root", "/x")));
+    Path f = yaml(ConfigPrinter.toYaml(c));
+    assertEquals(c, ConfigLoader.load(f, List.of()));
+  }
+}

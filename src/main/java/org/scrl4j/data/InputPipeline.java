@@ -117,7 +117,7 @@ public final class InputPipeline {
       shapes.add(Shape.scalar());
     }
     ConcreteFunction mapFn = ConcreteFunction.create(
-        ftf -> mapSignature(ftf, source.index().kind(), source.labelBase(), transform));
+        ftf -> mapSignature(ftf, source.index(), source.labelBase(), transform));
     Operand<? extends TType> ds = tf.data.parallelMapDataset(records, List.of(seedAndEpoch, fileTable),
         tf.constant((long) options.parallelCalls()), mapFn, types, shapes,
         ParallelMapDataset.deterministic("true"), ParallelMapDataset.preserveCardinality(true));
@@ -182,8 +182,9 @@ public final class InputPipeline {
     return new InputPipeline(tf.withSubScope("input"), source, transform, options);
   }
 
-  private static Signature mapSignature(Ops tf, RecordIndex.Kind kind, int labelBase,
+  private static Signature mapSignature(Ops tf, RecordIndex recordIndex, int labelBase,
       ImageTransform transform) {
+    RecordIndex.Kind kind = recordIndex.kind();
     Placeholder<TInt64> fileId = scalarInput(tf);
     Placeholder<TInt64> offset = scalarInput(tf);
     Placeholder<TInt64> length = scalarInput(tf);
@@ -196,16 +197,20 @@ public final class InputPipeline {
         Placeholder.shape(Shape.of(Shape.UNKNOWN_SIZE)));
     Operand<TString> path = tf.gather(files, fileId, tf.constant(0));
 
-    Operand<TString> encoded;
     Operand<TInt64> label;
-    if (kind == RecordIndex.Kind.TF_EXAMPLE) {
+    Operand<TString> serialized = null;
+    if (kind != RecordIndex.Kind.IMAGE_FILE) {
       // A one-record FixedLengthRecordDataset reads exactly the payload of this record: random
       // access into a shard without reading the records before it.
       Operand<? extends TType> one = tf.data.fixedLengthRecordDataset(path, offset, length, footer,
           tf.constant(256L * 1024), tf.constant(""));
       @SuppressWarnings("unchecked")
-      Operand<TString> serialized = (Operand<TString>) tf.data.datasetToSingleElement(one,
+      Operand<TString> bytes = (Operand<TString>) tf.data.datasetToSingleElement(one,
           List.of(TString.class), List.of(Shape.scalar())).components().get(0);
+      serialized = bytes;
+    }
+    Operand<TUint8> image;
+    if (kind == RecordIndex.Kind.TF_EXAMPLE) {
       var parsed = tf.io.parseExample(tf.reshape(serialized, tf.constant(new long[] {1})),
           strings(tf), strings(tf),
           strings(tf, TfRecordSource.LABEL_KEY, TfRecordSource.ENCODED_KEY),
@@ -216,14 +221,19 @@ public final class InputPipeline {
       @SuppressWarnings("unchecked")
       Operand<TString> bytes = (Operand<TString>) parsed.denseValues().get(1);
       Operand<TInt64> rawLabel = tf.reshape(raw, tf.constant(new long[0]));
-      encoded = tf.reshape(bytes, tf.constant(new long[0]));
+      Operand<TString> encoded = tf.reshape(bytes, tf.constant(new long[0]));
       label = tf.select(tf.math.greaterEqual(rawLabel, tf.constant((long) labelBase)),
           tf.math.sub(rawLabel, tf.constant((long) labelBase)), tf.constant(-1L));
-    } else {
-      encoded = tf.io.readFile(path);
+      image = decode(tf, encoded);
+    } else if (kind == RecordIndex.Kind.RAW_GREY) {
+      Operand<TUint8> grey = tf.reshape(tf.io.decodeRaw(serialized, TUint8.class),
+          tf.constant(new long[] {recordIndex.rawHeight, recordIndex.rawWidth, 1}));
+      image = tf.tile(grey, tf.constant(new long[] {1, 1, 3}));
       label = folderLabel;
+    } else {
+      label = folderLabel;
+      image = decode(tf, tf.io.readFile(path));
     }
-    Operand<TUint8> image = decode(tf, encoded);
     // Philox key (run seed, epoch * 2^32 + global index): a different stream for every image of
     // every epoch, the same one whenever that image is read again in that epoch.
     Operand<TInt64> runSeed = tf.gather(seedEpoch, tf.constant(0), tf.constant(0));

@@ -10,7 +10,9 @@ public final class RecordIndex {
   /** What the bytes at a record's position are. */
   public enum Kind {
     TF_EXAMPLE,
-    IMAGE_FILE
+    IMAGE_FILE,
+    /** Uncompressed grey pixels, rawHeight x rawWidth bytes (idx files). */
+    RAW_GREY
   }
 
   final Kind kind;
@@ -21,9 +23,18 @@ public final class RecordIndex {
   final long[] length;
   /** Per-image labels when the layout gives them (folders); null when the records carry them. */
   final int[] labels;
+  final int rawHeight;
+  final int rawWidth;
 
   RecordIndex(Kind kind, String[] files, long[] fileSizes, int[] file, long[] offset, long[] length,
       int[] labels) {
+    this(kind, files, fileSizes, file, offset, length, labels, 0, 0);
+  }
+
+  RecordIndex(Kind kind, String[] files, long[] fileSizes, int[] file, long[] offset, long[] length,
+      int[] labels, int rawHeight, int rawWidth) {
+    this.rawHeight = rawHeight;
+    this.rawWidth = rawWidth;
     this.kind = kind;
     this.files = files;
     this.fileSizes = fileSizes;
@@ -66,6 +77,36 @@ public final class RecordIndex {
   /** A user-facing name of image i: the file, plus the byte offset inside a shard. */
   public String describe(int i) {
     return kind == Kind.TF_EXAMPLE ? path(i) + " (record at byte " + (offset[i] - 12) + ")" : path(i);
+  }
+
+  /**
+   * The index restricted to {@code count} images spread evenly over it (image k of the subset is
+   * image floor(k n / count)), so a small run still sees every class of a class-sorted source.
+   */
+  RecordIndex spread(int count) {
+    int n = size();
+    if (count <= 0 || count >= n) {
+      return this;
+    }
+    int[] f = new int[count];
+    long[] off = new long[count];
+    long[] len = new long[count];
+    int[] lab = labels == null ? null : new int[count];
+    for (int k = 0; k < count; k++) {
+      int i = (int) ((long) k * n / count);
+      f[k] = file[i];
+      off[k] = offset[i];
+      len[k] = length[i];
+      if (lab != null) {
+        lab[k] = labels[i];
+      }
+    }
+    return new RecordIndex(kind, files, fileSizes, f, off, len, lab, rawHeight, rawWidth);
+  }
+
+  /** Global index in this index of image k of {@link #spread}(count). */
+  static int spreadSource(int k, int n, int count) {
+    return count <= 0 || count >= n ? k : (int) ((long) k * n / count);
   }
 
   @Override

@@ -3,7 +3,6 @@ package org.scrl4j.data;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.stream.Stream;
@@ -64,13 +63,12 @@ public final class FolderSource implements ImageSource {
         throw new UserError("cannot list " + trainDir + ": " + e.getMessage());
       }
     }
-    List<String> files = new ArrayList<>();
-    List<Long> sizes = new ArrayList<>();
-    List<Integer> labels = new ArrayList<>();
-    for (Path classDir : classDirs) {
+    // Class folders are listed in parallel: ImageNet has 1000 of them on possibly slow storage.
+    final List<String> names = labelNames;
+    List<List<Path>> perClass = classDirs.parallelStream().map(classDir -> {
       List<Path> images;
       try (Stream<Path> s = Files.list(classDir)) {
-        images = s.filter(p -> Files.isRegularFile(p) && isImageName(p)).sorted().toList();
+        images = s.filter(p -> isImageName(p) && Files.isRegularFile(p)).sorted().toList();
       } catch (IOException e) {
         throw new UserError("cannot list " + classDir + ": " + e.getMessage());
       }
@@ -78,31 +76,28 @@ public final class FolderSource implements ImageSource {
         throw new UserError("class folder " + classDir + " holds no images (*.JPEG, *.jpg, *.png);"
             + " remove it or add its images");
       }
-      int label = labelNames.indexOf(classDir.getFileName().toString());
-      for (Path p : images) {
-        files.add(p.toString());
-        try {
-          sizes.add(Files.size(p));
-        } catch (IOException e) {
-          throw new UserError("cannot read " + p + ": " + e.getMessage());
-        }
-        labels.add(label);
-      }
-    }
-    int n = files.size();
+      return images;
+    }).toList();
+    int n = perClass.stream().mapToInt(List::size).sum();
+    String[] files = new String[n];
     int[] file = new int[n];
     long[] offset = new long[n];
+    // The whole file is the image (ReadFile); lengths are not needed, so no stat per image.
     long[] length = new long[n];
     long[] fileSizes = new long[n];
     int[] lab = new int[n];
-    for (int i = 0; i < n; i++) {
-      file[i] = i;
-      length[i] = sizes.get(i);
-      fileSizes[i] = sizes.get(i);
-      lab[i] = labels.get(i);
+    int at = 0;
+    for (int c = 0; c < classDirs.size(); c++) {
+      int label = names.indexOf(classDirs.get(c).getFileName().toString());
+      for (Path p : perClass.get(c)) {
+        files[at] = p.toString();
+        file[at] = at;
+        lab[at] = label;
+        at++;
+      }
     }
-    RecordIndex index = new RecordIndex(RecordIndex.Kind.IMAGE_FILE, files.toArray(new String[0]),
-        fileSizes, file, offset, length, lab);
+    RecordIndex index = new RecordIndex(RecordIndex.Kind.IMAGE_FILE, files, fileSizes, file,
+        offset, length, lab);
     return new FolderSource(split, List.copyOf(labelNames), index);
   }
 

@@ -3,8 +3,8 @@ package org.scrl4j.data;
 /**
  * Where every image of a source lies on disk: image i is {@code length[i]} bytes at
  * {@code offset[i]} of {@code files[file[i]]}. For TFRecord sources the bytes are a serialized
- * tf.train.Example; for folder sources the whole file is the encoded image and the label is known
- * from its folder.
+ * tf.train.Example; for folder sources the whole file is the encoded image (offset and length
+ * unused) and the label is known from its folder; for idx sources the bytes are raw grey pixels.
  */
 public final class RecordIndex {
   /** What the bytes at a record's position are. */

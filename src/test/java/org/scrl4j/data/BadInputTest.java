@@ -157,4 +157,28 @@ class BadInputTest {
         () -> new DatasetConverter(dir.resolve("out2"), 1, false, 1).fromFolders(src));
     assertTrue(e2.getMessage().contains(notImage.toString()), e2.getMessage());
   }
+
+  @Test
+  void withSkipCorruptEveryRankStillGetsItsFullStepCount() throws Exception {
+    TestImages.shards(dir, "train", 4, 4, 2, 5); // 16 images, image 5 corrupt
+    ImageSource src = TfRecordSource.open(dir, Split.TRAIN);
+    long skippedTotal = 0;
+    for (int rank = 0; rank < 2; rank++) {
+      try (Graph g = new Graph(); Session s = new Session(g)) {
+        InputPipeline p = InputPipeline.build(Ops.create(g), src, new TinyTransform(),
+            PipelineOptions.training(4, rank, 2, 3).withSkipCorrupt(true));
+        assertEquals(2, p.stepsPerEpoch());
+        p.startEpoch(s, 0, 0);
+        for (long step = 0; step < p.stepsPerEpoch(); step++) {
+          try (Result r = s.runner().fetch(p.output("index")).run()) {
+            assertEquals(4, r.get(0).shape().get(0), "rank " + rank + " step " + step);
+          }
+        }
+        InputPipeline.EpochStats stats = p.endEpoch(s);
+        assertEquals(8, stats.delivered());
+        skippedTotal += stats.skipped();
+      }
+    }
+    assertEquals(1, skippedTotal, "the corrupt image lies in exactly one rank's shard");
+  }
 }

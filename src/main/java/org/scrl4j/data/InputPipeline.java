@@ -306,8 +306,7 @@ public final class InputPipeline {
 
   /** Images this rank reads per epoch (training: ceil(n / world), padded). */
   public int imagesPerEpoch() {
-    return EpochPlan.shard(source.size(), options.rank(), options.world(), options.seed(), 0,
-        options.training()).length;
+    return EpochPlan.shardSize(source.size(), options.rank(), options.world(), options.training());
   }
 
   /** Batches per epoch: full batches only when training, the last one partial when evaluating. */

@@ -165,6 +165,10 @@ class InputPipelineTest {
     java.util.Set<Integer> eval = new java.util.TreeSet<>();
     int total = 0;
     for (int r = 0; r < world; r++) {
+      assertEquals(EpochPlan.shardSize(n, r, world, false),
+          EpochPlan.shard(n, r, world, 3, 9, false).length);
+      assertEquals(EpochPlan.shardSize(n, r, world, true),
+          EpochPlan.shard(n, r, world, 3, 9, true).length);
       for (int i : EpochPlan.shard(n, r, world, 3, 9, false)) {
         eval.add(i);
         total++;

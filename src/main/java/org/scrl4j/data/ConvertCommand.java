@@ -76,6 +76,9 @@ public final class ConvertCommand implements Command {
     if (from == null) {
       throw new UserError("convert: --from folder|fashion-mnist is required");
     }
+    if (!from.equals("folder") && !from.equals("fashion-mnist")) {
+      throw new UserError("convert: --from " + from + " is not one of folder, fashion-mnist");
+    }
     String src = values.get("src");
     if (src == null) {
       if (!from.equals("fashion-mnist")) {
@@ -92,11 +95,7 @@ public final class ConvertCommand implements Command {
       throw new UserError("convert: --shards N (at least 1) is required");
     }
     int threads = intFlag(values, "threads", Runtime.getRuntime().availableProcessors());
-    DatasetConverter converter = switch (from) {
-      case "folder", "fashion-mnist" -> new DatasetConverter(Path.of(out), shards, force, threads);
-      default -> throw new UserError("convert: --from " + from
-          + " is not one of folder, fashion-mnist");
-    };
+    DatasetConverter converter = new DatasetConverter(Path.of(out), shards, force, threads);
     if (from.equals("folder")) {
       converter.fromFolders(Path.of(src));
     } else {

@@ -28,6 +28,7 @@ public final class DatasetConverter {
   private final Path out;
   private final int shards;
   private final int threads;
+  private final boolean force;
 
   /**
    * @param shards number of train shards; validation gets proportionally fewer (at least one)
@@ -40,7 +41,7 @@ public final class DatasetConverter {
     this.out = out;
     this.shards = shards;
     this.threads = Math.max(1, threads);
-    prepareOutput(out, force);
+    this.force = force;
   }
 
   private static void prepareOutput(Path out, boolean force) {
@@ -86,6 +87,7 @@ public final class DatasetConverter {
       throw new UserError("the class folders of " + src.resolve("val") + " differ from those of "
           + src.resolve("train") + "; labels would not match");
     }
+    prepareOutput(out, force);
     writeLabels(train.classes());
     int total = train.size() + (val == null ? 0 : val.size());
     try (ProgressBar bar = new ProgressBar("convert", total)) {
@@ -141,6 +143,7 @@ public final class DatasetConverter {
     int[] valLabels = IdxFiles.readLabels(IdxFiles.find(src, "t10k-labels-idx1-ubyte"));
     checkCounts(trainImages, trainLabels, src, "train");
     checkCounts(valImages, valLabels, src, "t10k");
+    prepareOutput(out, force);
     writeLabels(FASHION_MNIST_CLASSES);
     try (ProgressBar bar = new ProgressBar("convert", trainImages.count() + valImages.count())) {
       writeIdxSplit("train", trainImages, trainLabels, shards, bar);

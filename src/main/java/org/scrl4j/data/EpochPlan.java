@@ -39,6 +39,11 @@ public final class EpochPlan {
     return out;
   }
 
+  /** Length of {@link #shard} without computing it. */
+  public static int shardSize(int n, int rank, int world, boolean training) {
+    return training ? (n + world - 1) / world : n / world + (rank < n % world ? 1 : 0);
+  }
+
   /** A uniformly random permutation of 0..n-1 determined by (seed, epoch) only. */
   public static int[] permutation(int n, long seed, long epoch) {
     SplittableRandom rng = new SplittableRandom(mix(seed, epoch));

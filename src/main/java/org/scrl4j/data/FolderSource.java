@@ -3,7 +3,6 @@ package org.scrl4j.data;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.stream.Stream;
@@ -44,14 +43,32 @@ public final class FolderSource implements ImageSource {
     if (classDirs.isEmpty()) {
       throw new UserError("no class folders in " + dir + " (expected " + dir + "/<class>/*.JPEG)");
     }
-    List<String> classes = new ArrayList<>();
-    List<String> files = new ArrayList<>();
-    List<Long> sizes = new ArrayList<>();
-    List<Integer> labels = new ArrayList<>();
-    for (Path classDir : classDirs) {
+    // Validation labels follow the train folders when there are any, so a class missing from
+    // val/ cannot shift the labels of the classes after it.
+    List<String> labelNames = classNames(classDirs);
+    Path trainDir = root.resolve(Split.TRAIN.folderName());
+    if (split == Split.VALIDATION && Files.isDirectory(trainDir)) {
+      try (Stream<Path> s = Files.list(trainDir)) {
+        List<String> trainNames = classNames(s.filter(Files::isDirectory).sorted().toList());
+        if (!trainNames.isEmpty()) {
+          for (String name : labelNames) {
+            if (!trainNames.contains(name)) {
+              throw new UserError("class folder " + dir.resolve(name) + " has no counterpart in "
+                  + trainDir + "; the validation classes must be train classes");
+            }
+          }
+          labelNames = trainNames;
+        }
+      } catch (IOException e) {
+        throw new UserError("cannot list " + trainDir + ": " + e.getMessage());
+      }
+    }
+    // Class folders are listed in parallel: ImageNet has 1000 of them on possibly slow storage.
+    final List<String> names = labelNames;
+    List<List<Path>> perClass = classDirs.parallelStream().map(classDir -> {
       List<Path> images;
       try (Stream<Path> s = Files.list(classDir)) {
-        images = s.filter(p -> Files.isRegularFile(p) && isImageName(p)).sorted().toList();
+        images = s.filter(p -> isImageName(p) && Files.isRegularFile(p)).sorted().toList();
       } catch (IOException e) {
         throw new UserError("cannot list " + classDir + ": " + e.getMessage());
       }
@@ -59,33 +76,33 @@ public final class FolderSource implements ImageSource {
         throw new UserError("class folder " + classDir + " holds no images (*.JPEG, *.jpg, *.png);"
             + " remove it or add its images");
       }
-      int label = classes.size();
-      classes.add(classDir.getFileName().toString());
-      for (Path p : images) {
-        files.add(p.toString());
-        try {
-          sizes.add(Files.size(p));
-        } catch (IOException e) {
-          throw new UserError("cannot read " + p + ": " + e.getMessage());
-        }
-        labels.add(label);
-      }
-    }
-    int n = files.size();
+      return images;
+    }).toList();
+    int n = perClass.stream().mapToInt(List::size).sum();
+    String[] files = new String[n];
     int[] file = new int[n];
     long[] offset = new long[n];
+    // The whole file is the image (ReadFile); lengths are not needed, so no stat per image.
     long[] length = new long[n];
     long[] fileSizes = new long[n];
     int[] lab = new int[n];
-    for (int i = 0; i < n; i++) {
-      file[i] = i;
-      length[i] = sizes.get(i);
-      fileSizes[i] = sizes.get(i);
-      lab[i] = labels.get(i);
+    int at = 0;
+    for (int c = 0; c < classDirs.size(); c++) {
+      int label = names.indexOf(classDirs.get(c).getFileName().toString());
+      for (Path p : perClass.get(c)) {
+        files[at] = p.toString();
+        file[at] = at;
+        lab[at] = label;
+        at++;
+      }
     }
-    RecordIndex index = new RecordIndex(RecordIndex.Kind.IMAGE_FILE, files.toArray(new String[0]),
-        fileSizes, file, offset, length, lab);
-    return new FolderSource(split, List.copyOf(classes), index);
+    RecordIndex index = new RecordIndex(RecordIndex.Kind.IMAGE_FILE, files, fileSizes, file,
+        offset, length, lab);
+    return new FolderSource(split, List.copyOf(labelNames), index);
+  }
+
+  private static List<String> classNames(List<Path> dirs) {
+    return dirs.stream().map(d -> d.getFileName().toString()).toList();
   }
 
   static boolean isImageName(Path p) {

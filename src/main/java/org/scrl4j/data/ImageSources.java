@@ -1,10 +1,11 @@
 package org.scrl4j.data;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.scrl4j.UserError;
 
-/** Picks the source kind from what a dataset root holds. */
+/** Opens dataset splits by format, and restricts them to small subsets for quick runs. */
 public final class ImageSources {
   private ImageSources() {}
 
@@ -24,5 +25,69 @@ public final class ImageSources {
     }
     throw new UserError("no " + split.shardPrefix() + "-*-of-* TFRecord shards and no "
         + split.folderName() + "/<class>/ image folders in " + root);
+  }
+
+  /**
+   * Opens a split in the given format: {@code tfrecord} (standard-layout shards), {@code folder}
+   * (class folders) or {@code idx} (Fashion-MNIST idx files); {@code auto} picks tfrecord or folder
+   * from what {@code root} holds.
+   */
+  public static ImageSource open(Path root, String format, Split split) {
+    return switch (format) {
+      case "tfrecord" -> TfRecordSource.open(root, split);
+      case "folder" -> FolderSource.open(root, split);
+      case "idx" -> IdxSource.open(root, split);
+      case "auto" -> open(root, split);
+      default -> throw new UserError("dataset format '" + format
+          + "' is not one of tfrecord, folder, idx");
+    };
+  }
+
+  /**
+   * The source restricted to {@code count} images spread evenly over it (0 or at least its size:
+   * the source itself), for quick runs that should still see every class.
+   */
+  public static ImageSource spread(ImageSource source, int count) {
+    int n = source.size();
+    if (count <= 0 || count >= n) {
+      return source;
+    }
+    RecordIndex index = source.index().spread(count);
+    return new ImageSource() {
+      @Override
+      public Split split() {
+        return source.split();
+      }
+
+      @Override
+      public RecordIndex index() {
+        return index;
+      }
+
+      @Override
+      public int numClasses() {
+        return source.numClasses();
+      }
+
+      @Override
+      public int labelBase() {
+        return source.labelBase();
+      }
+
+      @Override
+      public byte[] readImage(int i) throws IOException {
+        return source.readImage(RecordIndex.spreadSource(i, n, count));
+      }
+
+      @Override
+      public int readLabel(int i) throws IOException {
+        return source.readLabel(RecordIndex.spreadSource(i, n, count));
+      }
+
+      @Override
+      public String toString() {
+        return count + " of " + source;
+      }
+    };
   }
 }

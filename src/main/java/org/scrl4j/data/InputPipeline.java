@@ -59,7 +59,8 @@ public final class InputPipeline {
   private final List<TensorSpec> transformOutputs;
   private final Map<String, Operand<?>> outputs;
 
-  private final Placeholder<TString> paths;
+  private final Placeholder<TInt64> fileIds;
+  private final Placeholder<TString> fileTable;
   private final Placeholder<TInt64> offsets;
   private final Placeholder<TInt64> lengths;
   private final Placeholder<TInt64> footers;
@@ -87,7 +88,8 @@ public final class InputPipeline {
       }
     }
     Shape vector = Shape.of(Shape.UNKNOWN_SIZE);
-    paths = tf.withName("paths").placeholder(TString.class, Placeholder.shape(vector));
+    fileIds = tf.withName("file_ids").placeholder(TInt64.class, Placeholder.shape(vector));
+    fileTable = tf.withName("files").placeholder(TString.class, Placeholder.shape(vector));
     offsets = tf.withName("offsets").placeholder(TInt64.class, Placeholder.shape(vector));
     lengths = tf.withName("lengths").placeholder(TInt64.class, Placeholder.shape(vector));
     footers = tf.withName("footers").placeholder(TInt64.class, Placeholder.shape(vector));
@@ -97,7 +99,7 @@ public final class InputPipeline {
     seedAndEpoch = tf.withName("seed_epoch").placeholder(TInt64.class,
         Placeholder.shape(Shape.of(2)));
 
-    List<Operand<?>> slices = List.of(paths, offsets, lengths, footers, labels, indices, positions);
+    List<Operand<?>> slices = List.of(fileIds, offsets, lengths, footers, labels, indices, positions);
     List<Shape> scalarShapes = Collections.nCopies(slices.size(), Shape.scalar());
     Operand<? extends TType> records = tf.data.tensorSliceDataset(slices, scalarShapes);
 
@@ -115,8 +117,8 @@ public final class InputPipeline {
       shapes.add(Shape.scalar());
     }
     ConcreteFunction mapFn = ConcreteFunction.create(
-        ftf -> mapSignature(ftf, source.index().kind(), source.labelBase(), transform));
-    Operand<? extends TType> ds = tf.data.parallelMapDataset(records, List.of(seedAndEpoch),
+        ftf -> mapSignature(ftf, source.index(), source.labelBase(), transform));
+    Operand<? extends TType> ds = tf.data.parallelMapDataset(records, List.of(seedAndEpoch, fileTable),
         tf.constant((long) options.parallelCalls()), mapFn, types, shapes,
         ParallelMapDataset.deterministic("true"), ParallelMapDataset.preserveCardinality(true));
     if (options.skipCorrupt()) {
@@ -166,17 +168,24 @@ public final class InputPipeline {
   }
 
   /**
-   * Builds the pipeline into {@code tf}'s graph (under {@code tf}'s scope: give each pipeline its
-   * own sub-scope, e.g. {@code tf.withSubScope("train_input")}).
+   * Builds the pipeline into {@code tf}'s graph, under a new sub-scope {@code input} (made unique)
+   * of {@code tf}'s scope. Leave the pipeline on the CPU: do not build it under a GPU device scope.
    */
   public static InputPipeline build(Ops tf, ImageSource source, ImageTransform transform,
       PipelineOptions options) {
-    return new InputPipeline(tf, source, transform, options);
+    int perRank = (source.size() + options.world() - 1) / options.world();
+    if (options.training() && perRank < options.batchSize()) {
+      throw new UserError("batch size " + options.batchSize() + " is larger than the " + perRank
+          + " images each of the " + options.world() + " processes reads from " + source
+          + "; use a smaller batch or more images");
+    }
+    return new InputPipeline(tf.withSubScope("input"), source, transform, options);
   }
 
-  private static Signature mapSignature(Ops tf, RecordIndex.Kind kind, int labelBase,
+  private static Signature mapSignature(Ops tf, RecordIndex recordIndex, int labelBase,
       ImageTransform transform) {
-    Placeholder<TString> path = tf.placeholder(TString.class, Placeholder.shape(Shape.scalar()));
+    RecordIndex.Kind kind = recordIndex.kind();
+    Placeholder<TInt64> fileId = scalarInput(tf);
     Placeholder<TInt64> offset = scalarInput(tf);
     Placeholder<TInt64> length = scalarInput(tf);
     Placeholder<TInt64> footer = scalarInput(tf);
@@ -184,17 +193,24 @@ public final class InputPipeline {
     Placeholder<TInt64> index = scalarInput(tf);
     Placeholder<TInt64> position = scalarInput(tf);
     Placeholder<TInt64> seedEpoch = tf.placeholder(TInt64.class, Placeholder.shape(Shape.of(2)));
+    Placeholder<TString> files = tf.placeholder(TString.class,
+        Placeholder.shape(Shape.of(Shape.UNKNOWN_SIZE)));
+    Operand<TString> path = tf.gather(files, fileId, tf.constant(0));
 
-    Operand<TString> encoded;
     Operand<TInt64> label;
-    if (kind == RecordIndex.Kind.TF_EXAMPLE) {
+    Operand<TString> serialized = null;
+    if (kind != RecordIndex.Kind.IMAGE_FILE) {
       // A one-record FixedLengthRecordDataset reads exactly the payload of this record: random
       // access into a shard without reading the records before it.
       Operand<? extends TType> one = tf.data.fixedLengthRecordDataset(path, offset, length, footer,
           tf.constant(256L * 1024), tf.constant(""));
       @SuppressWarnings("unchecked")
-      Operand<TString> serialized = (Operand<TString>) tf.data.datasetToSingleElement(one,
+      Operand<TString> bytes = (Operand<TString>) tf.data.datasetToSingleElement(one,
           List.of(TString.class), List.of(Shape.scalar())).components().get(0);
+      serialized = bytes;
+    }
+    Operand<TUint8> image;
+    if (kind == RecordIndex.Kind.TF_EXAMPLE) {
       var parsed = tf.io.parseExample(tf.reshape(serialized, tf.constant(new long[] {1})),
           strings(tf), strings(tf),
           strings(tf, TfRecordSource.LABEL_KEY, TfRecordSource.ENCODED_KEY),
@@ -205,14 +221,19 @@ public final class InputPipeline {
       @SuppressWarnings("unchecked")
       Operand<TString> bytes = (Operand<TString>) parsed.denseValues().get(1);
       Operand<TInt64> rawLabel = tf.reshape(raw, tf.constant(new long[0]));
-      encoded = tf.reshape(bytes, tf.constant(new long[0]));
+      Operand<TString> encoded = tf.reshape(bytes, tf.constant(new long[0]));
       label = tf.select(tf.math.greaterEqual(rawLabel, tf.constant((long) labelBase)),
           tf.math.sub(rawLabel, tf.constant((long) labelBase)), tf.constant(-1L));
-    } else {
-      encoded = tf.io.readFile(path);
+      image = decode(tf, encoded);
+    } else if (kind == RecordIndex.Kind.RAW_GREY) {
+      Operand<TUint8> grey = tf.reshape(tf.io.decodeRaw(serialized, TUint8.class),
+          tf.constant(new long[] {recordIndex.rawHeight, recordIndex.rawWidth, 1}));
+      image = tf.tile(grey, tf.constant(new long[] {1, 1, 3}));
       label = folderLabel;
+    } else {
+      label = folderLabel;
+      image = decode(tf, tf.io.readFile(path));
     }
-    Operand<TUint8> image = decode(tf, encoded);
     // Philox key (run seed, epoch * 2^32 + global index): a different stream for every image of
     // every epoch, the same one whenever that image is read again in that epoch.
     Operand<TInt64> runSeed = tf.gather(seedEpoch, tf.constant(0), tf.constant(0));
@@ -222,9 +243,9 @@ public final class InputPipeline {
     Map<String, Operand<?>> transformed = transform.apply(tf, image, elementSeed);
 
     Signature.Builder sig = Signature.builder()
-        .input("path", path).input("offset", offset).input("length", length)
+        .input("file_id", fileId).input("offset", offset).input("length", length)
         .input("footer", footer).input("folder_label", folderLabel).input("index", index)
-        .input("position", position).input("seed_epoch", seedEpoch);
+        .input("position", position).input("seed_epoch", seedEpoch).input("files", files);
     for (TensorSpec s : transform.outputs()) {
       Operand<?> o = transformed.get(s.name());
       if (o == null) {
@@ -285,8 +306,7 @@ public final class InputPipeline {
 
   /** Images this rank reads per epoch (training: ceil(n / world), padded). */
   public int imagesPerEpoch() {
-    return EpochPlan.shard(source.size(), options.rank(), options.world(), options.seed(), 0,
-        options.training()).length;
+    return EpochPlan.shardSize(source.size(), options.rank(), options.world(), options.training());
   }
 
   /** Batches per epoch: full batches only when training, the last one partial when evaluating. */
@@ -312,7 +332,7 @@ public final class InputPipeline {
     }
     int total = count + spares;
     int[] images = new int[total];
-    String[] p = new String[total];
+    long[] fid = new long[total];
     long[] off = new long[total];
     long[] len = new long[total];
     long[] foot = new long[total];
@@ -324,7 +344,7 @@ public final class InputPipeline {
       int position = (int) skip + k;
       int i = k < count ? plan[position] : plan[(k - count) % plan.length];
       images[k] = i;
-      p[k] = ri.path(i);
+      fid[k] = ri.file[i];
       off[k] = ri.offset(i);
       len[k] = ri.length(i);
       foot[k] = ri.bytesAfter(i);
@@ -332,7 +352,10 @@ public final class InputPipeline {
       idx[k] = i;
       pos[k] = position;
     }
-    try (TString tp = TString.tensorOf(NdArrays.vectorOfObjects(p));
+    // Per-image file ids into a table of the files (the shards, or the image files of a folder
+    // source), so the per-epoch feed is mostly numbers.
+    try (TString tp = TString.tensorOf(NdArrays.vectorOfObjects(ri.files));
+        TInt64 tid = TInt64.vectorOf(fid);
         TInt64 to = TInt64.vectorOf(off);
         TInt64 tl = TInt64.vectorOf(len);
         TInt64 tfo = TInt64.vectorOf(foot);
@@ -340,7 +363,7 @@ public final class InputPipeline {
         TInt64 ti = TInt64.vectorOf(idx);
         TInt64 tpo = TInt64.vectorOf(pos);
         TInt64 tse = TInt64.vectorOf(options.seed(), epoch)) {
-      session.runner().feed(paths, tp).feed(offsets, to).feed(lengths, tl).feed(footers, tfo)
+      session.runner().feed(fileTable, tp).feed(fileIds, tid).feed(offsets, to).feed(lengths, tl).feed(footers, tfo)
           .feed(labels, tla).feed(indices, ti).feed(positions, tpo).feed(seedAndEpoch, tse)
           .addTarget(makeIterator).addTarget(resetCounters).run();
     }

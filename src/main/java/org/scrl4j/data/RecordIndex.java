@@ -1,18 +1,18 @@
 package org.scrl4j.data;
 
-import java.util.Arrays;
-
 /**
  * Where every image of a source lies on disk: image i is {@code length[i]} bytes at
  * {@code offset[i]} of {@code files[file[i]]}. For TFRecord sources the bytes are a serialized
- * tf.train.Example; for folder sources the whole file is the encoded image and the label is known
- * from its folder.
+ * tf.train.Example; for folder sources the whole file is the encoded image (offset and length
+ * unused) and the label is known from its folder; for idx sources the bytes are raw grey pixels.
  */
 public final class RecordIndex {
   /** What the bytes at a record's position are. */
   public enum Kind {
     TF_EXAMPLE,
-    IMAGE_FILE
+    IMAGE_FILE,
+    /** Uncompressed grey pixels, rawHeight x rawWidth bytes (idx files). */
+    RAW_GREY
   }
 
   final Kind kind;
@@ -23,9 +23,18 @@ public final class RecordIndex {
   final long[] length;
   /** Per-image labels when the layout gives them (folders); null when the records carry them. */
   final int[] labels;
+  final int rawHeight;
+  final int rawWidth;
 
   RecordIndex(Kind kind, String[] files, long[] fileSizes, int[] file, long[] offset, long[] length,
       int[] labels) {
+    this(kind, files, fileSizes, file, offset, length, labels, 0, 0);
+  }
+
+  RecordIndex(Kind kind, String[] files, long[] fileSizes, int[] file, long[] offset, long[] length,
+      int[] labels, int rawHeight, int rawWidth) {
+    this.rawHeight = rawHeight;
+    this.rawWidth = rawWidth;
     this.kind = kind;
     this.files = files;
     this.fileSizes = fileSizes;
@@ -70,16 +79,38 @@ public final class RecordIndex {
     return kind == Kind.TF_EXAMPLE ? path(i) + " (record at byte " + (offset[i] - 12) + ")" : path(i);
   }
 
+  /**
+   * The index restricted to {@code count} images spread evenly over it (image k of the subset is
+   * image floor(k n / count)), so a small run still sees every class of a class-sorted source.
+   */
+  RecordIndex spread(int count) {
+    int n = size();
+    if (count <= 0 || count >= n) {
+      return this;
+    }
+    int[] f = new int[count];
+    long[] off = new long[count];
+    long[] len = new long[count];
+    int[] lab = labels == null ? null : new int[count];
+    for (int k = 0; k < count; k++) {
+      int i = (int) ((long) k * n / count);
+      f[k] = file[i];
+      off[k] = offset[i];
+      len[k] = length[i];
+      if (lab != null) {
+        lab[k] = labels[i];
+      }
+    }
+    return new RecordIndex(kind, files, fileSizes, f, off, len, lab, rawHeight, rawWidth);
+  }
+
+  /** Global index in this index of image k of {@link #spread}(count). */
+  static int spreadSource(int k, int n, int count) {
+    return count <= 0 || count >= n ? k : (int) ((long) k * n / count);
+  }
+
   @Override
   public String toString() {
     return "RecordIndex[" + kind + ", " + size() + " images in " + files.length + " files]";
-  }
-
-  static int[] trim(int[] a, int n) {
-    return Arrays.copyOf(a, n);
-  }
-
-  static long[] trim(long[] a, int n) {
-    return Arrays.copyOf(a, n);
   }
 }

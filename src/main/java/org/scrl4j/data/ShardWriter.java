@@ -54,6 +54,9 @@ final class ShardWriter {
               TfRecords.write(os, records.record(state, i));
               progress.step(1);
             }
+          } catch (Exception e) {
+            deleteQuietly(tmp);
+            throw e;
           }
           Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
           return null;

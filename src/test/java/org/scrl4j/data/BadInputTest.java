@@ -130,4 +130,55 @@ class BadInputTest {
         () -> ImageSources.open(dir.resolve("f"), Split.TRAIN));
     assertTrue(emptyClass.getMessage().contains("class_9_empty"), emptyClass.getMessage());
   }
+
+  @Test
+  void trainingBatchLargerThanTheShardIsAUserError() throws Exception {
+    TestImages.shards(dir, "train", 2, 3, 1);
+    ImageSource src = TfRecordSource.open(dir, Split.TRAIN);
+    try (Graph g = new Graph()) {
+      UserError e = assertThrows(UserError.class, () -> InputPipeline.build(Ops.create(g), src,
+          new TinyTransform(), PipelineOptions.training(4, 0, 2, 1)));
+      assertTrue(e.getMessage().contains("batch size 4"), e.getMessage());
+    }
+  }
+
+  @Test
+  void convertingACorruptImageNamesIt() throws Exception {
+    Path src = dir.resolve("src");
+    TestImages.folderSplit(src, "train", 2, 2);
+    Path bad = src.resolve("train/class_0/img_01.JPEG");
+    Files.write(bad, new byte[] {(byte) 0xff, (byte) 0xd8, (byte) 0xff, 0, 0, 0});
+    UserError e = assertThrows(UserError.class,
+        () -> new DatasetConverter(dir.resolve("out"), 1, false, 1).fromFolders(src));
+    assertTrue(e.getMessage().contains(bad.toString()), e.getMessage());
+    Path notImage = src.resolve("train/class_0/img_01.JPEG");
+    Files.write(notImage, "plain text".getBytes());
+    UserError e2 = assertThrows(UserError.class,
+        () -> new DatasetConverter(dir.resolve("out2"), 1, false, 1).fromFolders(src));
+    assertTrue(e2.getMessage().contains(notImage.toString()), e2.getMessage());
+  }
+
+  @Test
+  void withSkipCorruptEveryRankStillGetsItsFullStepCount() throws Exception {
+    TestImages.shards(dir, "train", 4, 4, 2, 5); // 16 images, image 5 corrupt
+    ImageSource src = TfRecordSource.open(dir, Split.TRAIN);
+    long skippedTotal = 0;
+    for (int rank = 0; rank < 2; rank++) {
+      try (Graph g = new Graph(); Session s = new Session(g)) {
+        InputPipeline p = InputPipeline.build(Ops.create(g), src, new TinyTransform(),
+            PipelineOptions.training(4, rank, 2, 3).withSkipCorrupt(true));
+        assertEquals(2, p.stepsPerEpoch());
+        p.startEpoch(s, 0, 0);
+        for (long step = 0; step < p.stepsPerEpoch(); step++) {
+          try (Result r = s.runner().fetch(p.output("index")).run()) {
+            assertEquals(4, r.get(0).shape().get(0), "rank " + rank + " step " + step);
+          }
+        }
+        InputPipeline.EpochStats stats = p.endEpoch(s);
+        assertEquals(8, stats.delivered());
+        skippedTotal += stats.skipped();
+      }
+    }
+    assertEquals(1, skippedTotal, "the corrupt image lies in exactly one rank's shard");
+  }
 }

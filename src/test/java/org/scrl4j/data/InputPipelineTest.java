@@ -165,6 +165,10 @@ class InputPipelineTest {
     java.util.Set<Integer> eval = new java.util.TreeSet<>();
     int total = 0;
     for (int r = 0; r < world; r++) {
+      assertEquals(EpochPlan.shardSize(n, r, world, false),
+          EpochPlan.shard(n, r, world, 3, 9, false).length);
+      assertEquals(EpochPlan.shardSize(n, r, world, true),
+          EpochPlan.shard(n, r, world, 3, 9, true).length);
       for (int i : EpochPlan.shard(n, r, world, 3, 9, false)) {
         eval.add(i);
         total++;
@@ -202,6 +206,79 @@ class InputPipelineTest {
       }
       assertEquals(4, train.endEpoch(s).delivered());
       assertEquals(4, val.endEpoch(s).delivered());
+    }
+  }
+
+  @Test
+  void recordsLargerThanTheReadBufferArriveIntact() throws Exception {
+    // A noisy 900x800 JPEG is well over the pipeline's 256 KiB read buffer.
+    java.awt.image.BufferedImage img = new java.awt.image.BufferedImage(900, 800,
+        java.awt.image.BufferedImage.TYPE_3BYTE_BGR);
+    java.util.SplittableRandom rng = new java.util.SplittableRandom(5);
+    for (int y = 0; y < 800; y++) {
+      for (int x = 0; x < 900; x++) {
+        int v = rng.nextInt(0x1000000);
+        img.setRGB(x, y, v);
+      }
+    }
+    byte[] jpeg = Jpegs.encode(img);
+    assertTrue(jpeg.length > 600_000, "only " + jpeg.length + " bytes");
+    java.nio.file.Files.createDirectories(dir);
+    try (java.io.OutputStream out = java.nio.file.Files.newOutputStream(
+        dir.resolve("validation-00000-of-00001"))) {
+      TfRecords.write(out, Examples.image(TestImages.solidJpeg(new int[] {1, 2, 3}, 5, 5), 5, 5,
+          1, null, "small"));
+      TfRecords.write(out, Examples.image(jpeg, 800, 900, 2, null, "large"));
+      TfRecords.write(out, Examples.image(TestImages.solidJpeg(new int[] {200, 100, 50}, 7, 6), 7,
+          6, 3, null, "small2"));
+    }
+    TfRecordSource src = TfRecordSource.open(dir, Split.VALIDATION);
+    try (Graph g = new Graph(); Session s = new Session(g)) {
+      InputPipeline p = InputPipeline.build(Ops.create(g), src, new TinyTransform(),
+          PipelineOptions.evaluation(3, 0, 1));
+      List<Item> items = readEpoch(s, p, 0, 0);
+      assertEquals(List.of(0L, 1L, 2L), items.stream().map(Item::label).toList());
+      assertEquals(800, items.get(1).height());
+      assertEquals(900, items.get(1).width());
+      assertEquals(200, items.get(2).mean()[0], 4.0);
+    }
+    try (ImageChecker checker = new ImageChecker()) {
+      assertEquals(900, checker.decode(src.readImage(1)).width());
+    }
+  }
+
+  @Test
+  void validationFolderLabelsFollowTrainClassesAndUnlabelledRecordsGiveMinusOne()
+      throws Exception {
+    TestImages.folderSplit(dir.resolve("f"), "train", 3, 1);
+    TestImages.folderSplit(dir.resolve("f"), "val", 3, 2);
+    java.nio.file.Path gone = dir.resolve("f/val/class_1");
+    try (var files = java.nio.file.Files.list(gone)) {
+      for (java.nio.file.Path p : files.toList()) {
+        java.nio.file.Files.delete(p);
+      }
+    }
+    java.nio.file.Files.delete(gone);
+    FolderSource val = FolderSource.open(dir.resolve("f"), Split.VALIDATION);
+    assertEquals(3, val.numClasses());
+    assertEquals(List.of(0, 0, 2, 2), java.util.stream.IntStream.range(0, 4)
+        .map(i -> val.index().label(i)).boxed().toList());
+
+    java.nio.file.Files.createDirectories(dir.resolve("u"));
+    try (java.io.OutputStream out = java.nio.file.Files.newOutputStream(
+        dir.resolve("u/train-00000-of-00001"))) {
+      for (int i = 0; i < 3; i++) {
+        TfRecords.write(out, Examples.image(TestImages.solidJpeg(new int[] {9, 9, 9}, 4, 4), 4, 4,
+            -1, null, "u" + i));
+      }
+    }
+    TfRecordSource unlabelled = TfRecordSource.open(dir.resolve("u"), Split.TRAIN);
+    assertEquals(0, unlabelled.numClasses());
+    try (Graph g = new Graph(); Session s = new Session(g)) {
+      InputPipeline p = InputPipeline.build(Ops.create(g), unlabelled, new TinyTransform(),
+          PipelineOptions.evaluation(3, 0, 1));
+      assertEquals(List.of(-1L, -1L, -1L),
+          readEpoch(s, p, 0, 0).stream().map(Item::label).toList());
     }
   }
 }

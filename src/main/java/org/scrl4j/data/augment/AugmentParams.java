@@ -32,6 +32,17 @@ public record AugmentParams(
       throw new UserError("augment.crop_scale [" + cropScaleMin + ", " + cropScaleMax
           + "] must satisfy 0 < min <= max <= 1, e.g. [0.2, 1.0]");
     }
+    double[] probabilities = {flipProb, jitterProb, grayscaleProb, blurProbView1, blurProbView2,
+        solarizeProbView1, solarizeProbView2};
+    for (double q : probabilities) {
+      if (!(q >= 0 && q <= 1)) {
+        throw new UserError("augmentation probability " + q + " must be in [0, 1]");
+      }
+    }
+    if (brightness < 0 || contrast < 0 || saturation < 0) {
+      throw new UserError("colour-jitter strengths (" + brightness + ", " + contrast + ", "
+          + saturation + ") must be >= 0, e.g. 0.4, 0.4, 0.2");
+    }
     if (hue < 0 || hue > 0.5) {
       throw new UserError("colour-jitter hue " + hue + " must be in [0, 0.5]");
     }

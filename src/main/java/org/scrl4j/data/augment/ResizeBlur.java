@@ -37,6 +37,9 @@ public final class ResizeBlur {
     Operand<TInt32> down = tf.gather(tf.constant(downSizes), level, tf.constant(0));
     Operand<TFloat32> small = BicubicResize.resize(tf, image, tf.stack(java.util.Arrays.asList(down, down)));
     Operand<TFloat32> blurred = BicubicResize.resize(tf, small, size, size);
+    if (p >= 1) {
+      return blurred;
+    }
     Operand<TBool> applied =
         tf.math.less(tf.gather(u, tf.constant(0), tf.constant(0)), tf.constant(p));
     return tf.select(applied, blurred, image);

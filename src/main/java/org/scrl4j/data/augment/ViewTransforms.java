@@ -41,9 +41,15 @@ public final class ViewTransforms {
     Operand<TFloat32> x =
         ColorJitter.apply(tf, base.pixels, streams.nextSeed(), p.jitterProb(), p.brightness(),
             p.contrast(), p.saturation(), p.hue());
-    x = tf.select(coin(tf, streams.uniform(), p.grayscaleProb()), ColorOps.grayscale3(tf, x), x);
-    x = ResizeBlur.apply(tf, x, p.inputSize(), streams.nextSeed(), p.blurProb(view));
-    x = tf.select(coin(tf, streams.uniform(), p.solarizeProb(view)), ColorOps.solarize(tf, x), x);
+    x = maybe(tf, streams.uniform(), p.grayscaleProb(), x, ColorOps.grayscale3(tf, x));
+    Operand<TInt64> blurSeed = streams.nextSeed();
+    if (p.blurProb(view) > 0) {
+      x = ResizeBlur.apply(tf, x, p.inputSize(), blurSeed, p.blurProb(view));
+    }
+    Operand<TFloat64> solarizeDraw = streams.uniform();
+    if (p.solarizeProb(view) > 0) {
+      x = maybe(tf, solarizeDraw, p.solarizeProb(view), x, ColorOps.solarize(tf, x));
+    }
     return new AugmentedView(ColorOps.normalize(tf, x), base.crop, base.flipped);
   }
 
@@ -121,6 +127,18 @@ public final class ViewTransforms {
     Operand<TBool> flipped = coin(tf, streams.uniform(), flipProb);
     x = tf.select(flipped, tf.reverse(x, tf.constant(new int[] {1})), x);
     return new CroppedView(x, crop, flipped);
+  }
+
+  /** {@code changed} when the draw is below p, else x; no select when p is 0 or 1. */
+  private static Operand<TFloat32> maybe(
+      Ops tf, Operand<TFloat64> u, double p, Operand<TFloat32> x, Operand<TFloat32> changed) {
+    if (p <= 0) {
+      return x;
+    }
+    if (p >= 1) {
+      return changed;
+    }
+    return tf.select(coin(tf, u, p), changed, x);
   }
 
   /** u[] < p for a one-element uniform draw, as a scalar bool. */

@@ -24,8 +24,12 @@ import org.tensorflow.types.TInt64;
  * last try. The B acceptances depend on each other and are unrolled.
  */
 public final class BoxGenerator {
-  /** Uniforms per try: grid divisions (w, h), grid cell (x, y), box size (w, h), offset (x, y). */
-  static final int DRAWS = 8;
+  /**
+   * Uniforms per try: grid divisions (w, h), grid cell (x, y), box size (w, h), offset (x, y), and
+   * the four view-2 jitter factors (l, t, r, b).
+   */
+  static final int DRAWS = 12;
+  private static final int JITTER = 8;
 
   private BoxGenerator() {}
 
@@ -82,8 +86,13 @@ public final class BoxGenerator {
         Operand<TInt32> first = tf.math.argMax(tf.dtypes.cast(ok, TInt32.class), tf.constant(0), TInt32.class);
         pick = tf.select(tf.reduceAny(ok, tf.constant(0)), first, tf.constant(p.tries() - 1));
       }
+      Operand<TFloat64> box2 = tf.gather(tries2, pick, tf.constant(0));
+      if (p.boxJittering()) {
+        Operand<TFloat64> draw = tf.gather(tf.gather(u, tf.constant(i), tf.constant(0)), pick, tf.constant(0));
+        box2 = jitter(tf, p, box2, tf.slice(draw, tf.constant(new int[] {JITTER}), tf.constant(new int[] {4})));
+      }
       kept1.add(clip(tf, p, tf.gather(tries1, pick, tf.constant(0))));
-      kept2.add(clip(tf, p, tf.gather(tries2, pick, tf.constant(0))));
+      kept2.add(clip(tf, p, box2));
     }
     Operand<TFloat32> boxes1 = tf.dtypes.cast(tf.stack(kept1), TFloat32.class);
     Operand<TFloat32> boxes2 = tf.dtypes.cast(tf.stack(kept2), TFloat32.class);
@@ -141,6 +150,26 @@ public final class BoxGenerator {
     Operand<TFloat64> fl = tf.select(flip, tf.math.sub(s, r), l);
     Operand<TFloat64> fr = tf.select(flip, tf.math.sub(s, l), r);
     return tf.stack(Arrays.asList(fl, t, fr, b), Stack.axis(-1L));
+  }
+
+  /**
+   * The original's jitter_box: with factors j ~ U(1 - ratio, 1 + ratio), l' = l + w (j0 - 1),
+   * t' = t + h (j1 - 1), r' = l' + w j2, b' = t' + h j3.
+   */
+  private static Operand<TFloat64> jitter(
+      Ops tf, BoxParams p, Operand<TFloat64> box, Operand<TFloat64> u) {
+    Operand<TFloat64> j = tf.math.add(tf.constant(1 - p.jitteringRatio()),
+        tf.math.mul(u, tf.constant(2 * p.jitteringRatio())));
+    Operand<TFloat64> l = coord(tf, box, 0);
+    Operand<TFloat64> t = coord(tf, box, 1);
+    Operand<TFloat64> w = tf.math.sub(coord(tf, box, 2), l);
+    Operand<TFloat64> h = tf.math.sub(coord(tf, box, 3), t);
+    Operand<TFloat64> one = tf.constant(1.0);
+    Operand<TFloat64> nl = tf.math.add(l, tf.math.mul(w, tf.math.sub(coord(tf, j, 0), one)));
+    Operand<TFloat64> nt = tf.math.add(t, tf.math.mul(h, tf.math.sub(coord(tf, j, 1), one)));
+    Operand<TFloat64> nr = tf.math.add(nl, tf.math.mul(w, coord(tf, j, 2)));
+    Operand<TFloat64> nb = tf.math.add(nt, tf.math.mul(h, coord(tf, j, 3)));
+    return tf.stack(Arrays.asList(nl, nt, nr, nb));
   }
 
   /** The original's clip: left/top at 0, right/bottom at S. */

@@ -150,6 +150,25 @@ class PretrainAugmentationTest {
   }
 
   @Test
+  void flipAndGreyscaleRatesOfTheSimclrView() {
+    int n = 300;
+    AugmentParams p = AugmentParams.defaults().withInputSize(24);
+    List<List<TfRun.Value>> runs = TfRun.runSeeds(n, (tf, seed) -> {
+      AugmentedView v = ViewTransforms.simclr(tf, TfRun.image(tf, 40, 50, 2), seed, p, 2);
+      // undo the normalisation; a greyscale view has equal channels everywhere
+      Operand<TFloat32> unit = tf.math.add(tf.math.mul(v.image(), tf.constant(ColorOps.IMAGENET_STD)),
+          tf.constant(ColorOps.IMAGENET_MEAN));
+      Operand<TFloat32> r = tf.gather(unit, tf.constant(0), tf.constant(2));
+      Operand<TFloat32> b = tf.gather(unit, tf.constant(2), tf.constant(2));
+      return List.of(v.flipped(), tf.reduceMax(tf.math.abs(tf.math.sub(r, b)), tf.constant(new int[] {0, 1})));
+    });
+    long flipped = runs.stream().filter(r -> r.get(0).get(0) == 1).count();
+    long grey = runs.stream().filter(r -> r.get(1).get(0) < 1e-5).count();
+    assertEquals(0.5 * n, flipped, 5 * Math.sqrt(n * 0.25));
+    assertEquals(0.2 * n, grey, 5 * Math.sqrt(n * 0.16));
+  }
+
+  @Test
   void blurAndSolarizeFollowTheirPerViewProbabilities() {
     // view 1: blur always, solarize never; count how often the blur changed a flat-free image
     int n = 300;

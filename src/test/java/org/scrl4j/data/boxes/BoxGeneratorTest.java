@@ -118,6 +118,32 @@ class BoxGeneratorTest {
   }
 
   @Test
+  void jitteredViewTwoBoxesEqualTheReferenceAndStayNearTheirPartners() {
+    BoxParams p = BoxParams.defaults().withJittering(true, 0.1);
+    int moved = 0;
+    for (Sample smp : generate(p, 60, 5)) {
+      BoxReference.Result ref =
+          BoxReference.generate(p, smp.crop1(), smp.flip1(), smp.crop2(), smp.flip2(), smp.draws());
+      for (int i = 0; smp.valid() && i < p.boxesPerImage(); i++) {
+        assertArrayEquals(ref.boxes1()[i], smp.boxes1()[i], 1e-3);
+        assertArrayEquals(ref.boxes2()[i], smp.boxes2()[i], 1e-3);
+        double[] b2 = smp.boxes2()[i];
+        double[] o1 = toOriginal(smp.boxes1()[i], smp.crop1(), smp.flip1(), p.inputSize());
+        double[] o2 = toOriginal(b2, smp.crop2(), smp.flip2(), p.inputSize());
+        // each side moves by at most 10% of the side length (twice that for the far sides)
+        double w = (o1[2] - o1[0]) * 0.2 + 1;
+        double h = (o1[3] - o1[1]) * 0.2 + 1;
+        assertEquals(o1[0], o2[0], w);
+        assertEquals(o1[2], o2[2], w);
+        assertEquals(o1[1], o2[1], h);
+        assertEquals(o1[3], o2[3], h);
+        moved += Math.abs(o1[0] - o2[0]) > 1 ? 1 : 0;
+      }
+    }
+    assertTrue(moved > 20, "jitter moved " + moved + " boxes");
+  }
+
+  @Test
   void matchedBoxesCoverTheSameOriginalRegionAndRespectSizeAndIou() {
     BoxParams p = BoxParams.defaults();
     double s = p.inputSize();

@@ -53,8 +53,9 @@ final class BoxReference {
     for (int i = 0; i < b; i++) {
       double[] box1 = null;
       double[] box2 = null;
+      double[] d = null;
       for (int t = 0; t < p.tries(); t++) {
-        double[] d = u[i][t];
+        d = u[i][t];
         double bw;
         double bh;
         double bx;
@@ -91,6 +92,17 @@ final class BoxReference {
         if (t == p.tries() - 1) {
           exhausted[i] = true;
         }
+      }
+      if (p.boxJittering()) {
+        double[] j = new double[4];
+        for (int k = 0; k < 4; k++) {
+          j[k] = 1 - p.jitteringRatio() + d[8 + k] * 2 * p.jitteringRatio();
+        }
+        double w = box2[2] - box2[0];
+        double h = box2[3] - box2[1];
+        double l = box2[0] + w * (j[0] - 1);
+        double t = box2[1] + h * (j[1] - 1);
+        box2 = new double[] {l, t, l + w * j[2], t + h * j[3]};
       }
       raw1[i] = box1.clone();
       out1[i] = clip(box1, s);

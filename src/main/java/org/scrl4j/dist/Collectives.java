@@ -31,8 +31,12 @@ public final class Collectives {
   static final String BACKWARD_KEY_ATTR = "_scrl_backward_instance_key";
   static final int GROUP_KEY = 1;
 
-  /** 25 MB buckets, as PyTorch DDP's default: large enough to amortise a ring pass, few per step. */
-  public static final long DEFAULT_BUCKET_BYTES = 25L << 20;
+  /**
+   * 4 MB buckets: measured on 2 CPU processes with ResNet-50's 25.6M gradient floats, 4 MB buckets
+   * were as fast as any, while one 100 MB bucket was 3x slower (no overlap of ring chunks, one huge
+   * gRPC message).
+   */
+  public static final long DEFAULT_BUCKET_BYTES = 4L << 20;
 
   private final Ops tf;
   private final int world;

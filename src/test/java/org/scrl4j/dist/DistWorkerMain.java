@@ -33,13 +33,14 @@ public final class DistWorkerMain {
     long sleepMillis = args.length > 6 ? Long.parseLong(args[6]) : 0;
     // One machine, one process per device: rank = local device index.
     DistSettings settings = DistSettings.parse(1, 0, world, rank, "tcp://127.0.0.1:" + port, "CPU")
-        .withTimeouts(Duration.ofSeconds(30), Duration.ofSeconds(20));
+        .withTimeouts(Duration.ofSeconds(30), Duration.ofSeconds(mode.equals("bench") ? 180 : 20));
     try (DistContext ctx = DistContext.start(settings);
         PrintWriter w = new PrintWriter(Files.newBufferedWriter(out))) {
       if (mode.equals("train")) {
         train(ctx, steps, w, sleepMillis);
       } else {
-        bench(ctx, steps, w);
+        // For the benchmark the last argument is the bucket size in MB (0: one all-reduce per tensor).
+        bench(ctx, steps, w, sleepMillis == 0 ? 1 : sleepMillis << 20);
       }
       ctx.finish();
     } catch (UserError e) {
@@ -122,7 +123,7 @@ public final class DistWorkerMain {
     return shapes;
   }
 
-  private static void bench(DistContext ctx, int reps, PrintWriter w) {
+  private static void bench(DistContext ctx, int reps, PrintWriter w, long bucketBytes) {
     try (Graph g = new Graph()) {
       Ops tf = ctx.place(Ops.create(g));
       List<Operand<TFloat32>> grads = new ArrayList<>();
@@ -133,11 +134,11 @@ public final class DistWorkerMain {
         grads.add(tf.identity(tf.variable(tf.fill(tf.constant(dims), tf.constant(rnd.nextFloat())))));
         floats += Shape.of(dims).size();
       }
-      List<Operand<TFloat32>> avg = ctx.collectives(tf).allReduceMean(grads);
+      List<Operand<TFloat32>> avg = ctx.collectives(tf).withBucketBytes(bucketBytes).allReduceMean(grads);
       Op all = tf.withControlDependencies(avg.stream().map(a -> (Op) a).toList()).noOp();
       try (Session s = ctx.newSession(g)) {
         s.initialize();
-        w.println("tensors " + grads.size() + " floats " + floats);
+        w.println("tensors " + grads.size() + " floats " + floats + " bucket bytes " + bucketBytes);
         for (int i = 0; i < reps; i++) {
           long t0 = System.nanoTime();
           ctx.run(() -> {

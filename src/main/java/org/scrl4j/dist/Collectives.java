@@ -118,40 +118,6 @@ public final class Collectives {
     return tf.withControlDependencies(assigns).noOp();
   }
 
-  /**
-   * Batch moments over the whole global batch, for synchronised batch norm. {@code x} has channels
-   * last ([N, C] or NHWC); one all-reduce carries the per-channel sum, sum of squares and the row
-   * count. The variance is the biased one (what normalisation uses); the unbiased running-variance
-   * update multiplies by count / (count - 1).
-   */
-  public GlobalMoments moments(Operand<TFloat32> x) {
-    int rank = x.shape().numDimensions();
-    if (rank < 2) {
-      throw new IllegalArgumentException("moments need a channels-last input of rank >= 2, got " + x.shape());
-    }
-    int[] axes = new int[rank - 1];
-    for (int i = 0; i < axes.length; i++) {
-      axes[i] = i;
-    }
-    Operand<TInt32> reduceAxes = tf.constant(axes);
-    Operand<TFloat32> sum = tf.reduceSum(x, reduceAxes);
-    Operand<TFloat32> sumSq = tf.reduceSum(tf.math.square(x), reduceAxes);
-    Operand<TFloat32> channels = tf.dtypes.cast(tf.gather(tf.shape(x), tf.constant(rank - 1), tf.constant(0)), TFloat32.class);
-    Operand<TFloat32> rows = tf.math.div(tf.dtypes.cast(tf.size(x), TFloat32.class), channels);
-    Operand<TFloat32> packed = tf.concat(List.of(sum, sumSq, tf.reshape(rows, tf.constant(new int[] {1}))), tf.constant(0));
-    Operand<TFloat32> total = allReduceSum(packed);
-    Operand<TInt32> c = tf.shape(sum);
-    List<Output<TFloat32>> parts = tf.splitV(total, tf.concat(List.of(c, c, tf.constant(new int[] {1})), tf.constant(0)), tf.constant(0), 3L).output();
-    Operand<TFloat32> count = tf.reshape(parts.get(2), tf.constant(new int[0]));
-    Operand<TFloat32> mean = tf.math.div(parts.get(0), count);
-    Operand<TFloat32> variance = tf.math.maximum(
-        tf.math.sub(tf.math.div(parts.get(1), count), tf.math.square(mean)), tf.constant(0f));
-    return new GlobalMoments(mean, variance, count);
-  }
-
-  /** Per-channel mean and biased variance over all replicas' rows, and the global row count. */
-  public record GlobalMoments(Operand<TFloat32> mean, Operand<TFloat32> variance, Operand<TFloat32> count) {}
-
   private List<Operand<TFloat32>> bucketed(List<? extends Operand<TFloat32>> xs, String finalOp) {
     if (world == 1) {
       return new ArrayList<>(xs);

@@ -8,6 +8,7 @@ import java.util.stream.Collectors;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import org.scrl4j.UserError;
+import org.scrl4j.model.BatchMoments;
 import org.tensorflow.DeviceSpec;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
@@ -159,6 +160,22 @@ public final class DistContext implements AutoCloseable {
   public Collectives collectives(Ops tf) {
     return new Collectives(place(tf), world(), isChief(), instanceKeys,
         settings.collectiveTimeout().toSeconds(), Collectives.DEFAULT_BUCKET_BYTES);
+  }
+
+  /**
+   * Cross-replica sum for synchronised batch norm: every BN layer's moment reductions become
+   * differentiable all-reduces (identity with one replica).
+   */
+  public BatchMoments.CrossReplicaSum crossReplicaSum() {
+    return (tf, local) -> collectives(tf).allReduceSum(local);
+  }
+
+  /**
+   * The batch-moments hook for {@code ForwardContext}: global-batch statistics in every BN layer
+   * when distributed, the plain local moments with one replica.
+   */
+  public BatchMoments syncBnMoments() {
+    return server == null ? BatchMoments.LOCAL : BatchMoments.crossReplica(crossReplicaSum());
   }
 
   /**

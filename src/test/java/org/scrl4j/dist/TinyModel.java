@@ -3,6 +3,7 @@ package org.scrl4j.dist;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import org.scrl4j.model.BatchMoments;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
 import org.tensorflow.Result;
@@ -62,7 +63,7 @@ final class TinyModel implements AutoCloseable {
       reads.add(tf.identity(p));
     }
     Operand<TFloat32> h = tf.math.add(tf.linalg.matMul(x, reads.get(0)), reads.get(1));
-    Collectives.GlobalMoments m = coll.moments(h);
+    BatchMoments.Moments m = ctx.syncBnMoments().compute(tf, h);
     Operand<TFloat32> normed = tf.math.div(tf.math.sub(h, m.mean()),
         tf.math.sqrt(tf.math.add(m.variance(), tf.constant(1e-5f))));
     Operand<TFloat32> a = tf.nn.relu(tf.math.add(tf.math.mul(normed, reads.get(2)), reads.get(3)));

@@ -3,6 +3,7 @@ package org.scrl4j.dist;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.UnaryOperator;
 import org.tensorflow.GraphOperation;
 import org.tensorflow.Operand;
 import org.tensorflow.Operation;
@@ -82,6 +83,11 @@ public final class Collectives {
    */
   public List<Operand<TFloat32>> allReduceMean(List<? extends Operand<TFloat32>> xs) {
     return bucketed(xs, "Div");
+  }
+
+  /** {@link #allReduceMean(List)} as the gradient reducer a training step applies before its optimizer. */
+  public UnaryOperator<List<Operand<TFloat32>>> gradientMean() {
+    return this::allReduceMean;
   }
 
   /** Bucketed sum over replicas of every tensor. */

@@ -16,6 +16,7 @@ import org.tensorflow.RemoteSession;
 import org.tensorflow.Result;
 import org.tensorflow.Server;
 import org.tensorflow.Session;
+import org.tensorflow.TensorFlow;
 import org.tensorflow.exceptions.TensorFlowException;
 import org.tensorflow.op.Ops;
 import org.tensorflow.proto.ClusterDef;
@@ -99,12 +100,14 @@ public final class DistContext implements AutoCloseable {
         System.out.println(line);
       }
     }
+    // Load the native runtime before meeting the others, so every rank's server comes up promptly.
+    TensorFlow.version();
     List<String> addresses = Rendezvous.exchange(settings);
     LOG.info("rank {}/{}: cluster {}", rank, settings.world(), addresses);
     Server server = new Server(serverDef(settings, addresses));
     server.start();
     DistContext[] self = new DistContext[1];
-    PeerMonitor monitor = new PeerMonitor(addresses, rank, 1000, 3,
+    PeerMonitor monitor = new PeerMonitor(addresses, rank, 1000, 3, settings.startTimeout().toMillis(),
         lost -> onPeerLost.accept(lostError(self[0], lost, "stopped answering")));
     DistContext ctx = new DistContext(settings, addresses, server, monitor);
     self[0] = ctx;

@@ -36,7 +36,6 @@ final class TinyModel implements AutoCloseable {
   final Placeholder<TFloat32> x;
   final Placeholder<TFloat32> y;
   final Op train;
-  final List<Operand<TFloat32>> avgGrads;
   final Op broadcast;
   final Operand<TInt64> correctSum;
 
@@ -77,7 +76,6 @@ final class TinyModel implements AutoCloseable {
     }
     // Small buckets so the six gradients travel in several all-reduces, as ResNet's would.
     List<Operand<TFloat32>> avg = coll.withBucketBytes(4 * 48).allReduceMean(grads);
-    avgGrads = avg;
     List<Op> updates = new ArrayList<>();
     // Reads of ref variables alias their buffers: no update may start before every gradient is done.
     Ops afterGrads = tf.withControlDependencies(avg.stream().map(g2 -> (Op) g2).toList());

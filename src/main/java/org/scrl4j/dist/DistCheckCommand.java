@@ -20,7 +20,7 @@ public final class DistCheckCommand implements Command {
     FLAGS.put("num_machines", "1");
     FLAGS.put("machine_rank", "0");
     FLAGS.put("num_devices", "1");
-    FLAGS.put("local_rank", "0");
+    FLAGS.put("local_rank", "");
     FLAGS.put("dist_url", "auto");
     FLAGS.put("device", "CPU");
     FLAGS.put("reps", "5");
@@ -46,14 +46,20 @@ public final class DistCheckCommand implements Command {
       System.out.print(usage());
       return 0;
     }
+    boolean spawnLocal = v.get("local_rank").isEmpty();
+    int localIndex = spawnLocal ? LocalReplicas.localIndex() : integer(v, "local_rank");
     DistSettings settings = DistSettings.parse(
         integer(v, "num_machines"), integer(v, "machine_rank"), integer(v, "num_devices"),
-        integer(v, "local_rank"), v.get("dist_url"), v.get("device").toUpperCase(Locale.ROOT))
+        localIndex, v.get("dist_url"), v.get("device").toUpperCase(Locale.ROOT))
         .withTimeouts(Duration.ofSeconds(integer(v, "start_timeout")),
             Duration.ofSeconds(integer(v, "collective_timeout")));
     if (!settings.isDistributed()) {
       throw new UserError("dist-check needs more than one replica: set --num_machines or --num_devices above 1");
     }
+    // Started without --local_rank on a machine with several devices: start the other local replicas.
+    List<String> argv = new java.util.ArrayList<>(List.of(name()));
+    argv.addAll(args);
+    List<Process> siblings = spawnLocal ? LocalReplicas.spawnSiblings(settings, argv) : List.of();
     List<long[]> shapes = AllReduceBenchmark.resnet50Shapes();
     try (DistContext ctx = DistContext.start(settings)) {
       System.out.println("rank " + ctx.rank() + "/" + ctx.world() + " joined: " + ctx.addresses());
@@ -67,6 +73,13 @@ public final class DistCheckCommand implements Command {
           b.append(String.format(Locale.ROOT, " %.0f", m));
         }
         System.out.println(b);
+      }
+    }
+    for (Process p : siblings) {
+      try {
+        p.waitFor();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
       }
     }
     return 0;

@@ -77,4 +77,18 @@ class DataParallelTrainingTest {
     }
     return v;
   }
+
+  @Test
+  void oneProcessStartsItsLocalSiblingReplicas() throws Exception {
+    try (ReplicaProcesses procs = new ReplicaProcesses(dir)) {
+      // --num_devices 2 on one machine: only local replica 0 is started; it spawns replica 1.
+      Process p0 = procs.start("spawn", 0, 2, 2, 0);
+      assertEquals(0, ReplicaProcesses.await(p0, 50), procs.logText(0));
+      Path prefix = procs.weights(0);
+      List<String> a = Files.readAllLines(Path.of(prefix + "0"));
+      List<String> b = Files.readAllLines(Path.of(prefix + "1"));
+      assertEquals(4, a.size());
+      assertEquals(a, b);
+    }
+  }
 }

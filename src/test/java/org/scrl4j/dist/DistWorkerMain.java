@@ -16,24 +16,32 @@ import org.scrl4j.UserError;
 public final class DistWorkerMain {
   public static void main(String[] args) throws Exception {
     String mode = args[0];
-    int rank = Integer.parseInt(args[1]);
+    // "spawn": this process is local replica 0 and starts the others itself (LocalReplicas).
+    boolean spawn = mode.equals("spawn");
+    int rank = spawn ? LocalReplicas.localIndex() : Integer.parseInt(args[1]);
     int world = Integer.parseInt(args[2]);
     int port = Integer.parseInt(args[3]);
     int steps = Integer.parseInt(args[4]);
-    Path out = Path.of(args[5]);
+    Path out = Path.of(args[5] + (spawn ? Integer.toString(rank) : ""));
     long sleepMillis = args.length > 6 ? Long.parseLong(args[6]) : 0;
     // One machine, one process per device: rank = local device index.
     DistSettings settings = DistSettings.parse(1, 0, world, rank, "tcp://127.0.0.1:" + port, "CPU")
         .withTimeouts(Duration.ofSeconds(30), Duration.ofSeconds(mode.equals("bench") ? 180 : 20));
+    List<Process> siblings = spawn ? LocalReplicas.spawnSiblings(settings, List.of(args)) : List.of();
     try (DistContext ctx = DistContext.start(settings);
         PrintWriter w = new PrintWriter(Files.newBufferedWriter(out))) {
-      if (mode.equals("train")) {
+      if (!mode.equals("bench")) {
         train(ctx, steps, w, sleepMillis);
       } else {
         // For the benchmark the last argument is the bucket size in MB (0: one all-reduce per tensor).
         bench(ctx, steps, w, sleepMillis == 0 ? 1 : sleepMillis << 20);
       }
       ctx.finish();
+      for (Process p : siblings) {
+        if (!p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS) || p.exitValue() != 0) {
+          throw new UserError("a local replica failed", 1);
+        }
+      }
     } catch (UserError e) {
       System.err.println("scrl: " + e.getMessage());
       System.exit(e.exitCode());

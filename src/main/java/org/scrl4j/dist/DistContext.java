@@ -194,10 +194,16 @@ public final class DistContext implements AutoCloseable {
    * automatically: call {@code session.initialize()} (or run the init op), then the broadcast op.
    */
   public Session newSession(Graph graph) {
+    return newSession(graph, ConfigProto.getDefaultInstance());
+  }
+
+  /** {@link #newSession(Graph)} with more options (e.g. thread counts) merged into the config. */
+  public Session newSession(Graph graph, ConfigProto extra) {
+    ConfigProto config = sessionConfig().toBuilder().mergeFrom(extra).build();
     if (server == null) {
-      return new Session(graph, false, sessionConfig());
+      return new Session(graph, false, config);
     }
-    return RemoteSession.open(graph, "grpc://localhost:" + settings.serverPort(rank()), sessionConfig());
+    return RemoteSession.open(graph, "grpc://localhost:" + settings.serverPort(rank()), config);
   }
 
   /**

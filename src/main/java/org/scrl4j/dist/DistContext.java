@@ -84,7 +84,8 @@ public final class DistContext implements AutoCloseable {
    */
   public static DistContext start(DistSettings settings, Consumer<ReplicaLostError> onPeerLost) {
     if (!settings.isDistributed()) {
-      return single();
+      // Keep the user's device type (a one-GPU run still wants its GPU session options).
+      return new DistContext(settings, List.of("local"), null, null);
     }
     int rank = settings.rank();
     int grpcPort = settings.serverPort(rank);
@@ -297,9 +298,8 @@ public final class DistContext implements AutoCloseable {
           .addDeviceFilters("/job:" + JOB + "/task:" + s.rank());
     }
     if (s.deviceType().equals("GPU")) {
-      b.setGpuOptions(GPUOptions.newBuilder()
-          .setVisibleDeviceList(Integer.toString(s.localIndex()))
-          .setAllowGrowth(true));
+      // One process per GPU: each sees only its own, so no process reserves another's memory.
+      b.setGpuOptions(GPUOptions.newBuilder().setVisibleDeviceList(Integer.toString(s.localIndex())));
     }
     return b.build();
   }

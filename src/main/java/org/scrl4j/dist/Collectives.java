@@ -45,9 +45,16 @@ public final class Collectives {
   private final AtomicInteger instanceKeys;
   private final float timeoutSeconds;
   private final long bucketBytes;
+  private final String communicationHint;
 
   Collectives(Ops tf, int world, boolean isChief, AtomicInteger instanceKeys, float timeoutSeconds,
       long bucketBytes) {
+    this(tf, world, isChief, instanceKeys, timeoutSeconds, bucketBytes, "auto");
+  }
+
+  private Collectives(Ops tf, int world, boolean isChief, AtomicInteger instanceKeys,
+      float timeoutSeconds, long bucketBytes, String communicationHint) {
+    this.communicationHint = communicationHint;
     this.tf = tf;
     this.world = world;
     this.isChief = isChief;
@@ -59,7 +66,15 @@ public final class Collectives {
 
   /** The same helpers with another bucket size (bytes of float32 payload per all-reduce). */
   public Collectives withBucketBytes(long bytes) {
-    return new Collectives(tf, world, isChief, instanceKeys, timeoutSeconds, bytes);
+    return new Collectives(tf, world, isChief, instanceKeys, timeoutSeconds, bytes, communicationHint);
+  }
+
+  /**
+   * The same helpers with another implementation hint: "auto" (TensorFlow's ring over gRPC), "ring",
+   * or "nccl" (GPU replicas; untested here, no GPU).
+   */
+  public Collectives withCommunicationHint(String hint) {
+    return new Collectives(tf, world, isChief, instanceKeys, timeoutSeconds, bucketBytes, hint);
   }
 
   public int world() {
@@ -175,13 +190,13 @@ public final class Collectives {
       return x;
     }
     return build(tf, x, tf.constant(world), tf.constant(GROUP_KEY), instanceKeys.getAndIncrement(),
-        instanceKeys.getAndIncrement(), finalOp, timeoutSeconds, null);
+        instanceKeys.getAndIncrement(), finalOp, timeoutSeconds, communicationHint, null);
   }
 
   @SuppressWarnings("unchecked")
   private static <T extends TNumber> Operand<T> build(Ops tf, Operand<T> x, Operand<TInt32> groupSize,
       Operand<TInt32> groupKey, int instanceKey, int backwardKey, String finalOp, float timeoutSeconds,
-      String device) {
+      String communicationHint, String device) {
     OperationBuilder b = tf.scope().opBuilder(OP_TYPE, "AllReduce");
     if (device != null && !device.isEmpty()) {
       b.setDevice(device);
@@ -195,6 +210,7 @@ public final class Collectives {
         .setAttr("merge_op", "Add")
         .setAttr("final_op", finalOp)
         .setAttr("timeout_seconds", timeoutSeconds)
+        .setAttr("communication_hint", communicationHint)
         .setAttr(BACKWARD_KEY_ATTR, (long) backwardKey)
         .build();
     return (Output<T>) (Output<?>) op.output(0);
@@ -220,8 +236,9 @@ public final class Collectives {
     long key = op.attributes().getAttrInt(BACKWARD_KEY_ATTR);
     String finalOp = op.attributes().getAttrString("final_op");
     float timeout = op.attributes().getAttrFloat("timeout_seconds");
+    String hint = op.attributes().getAttrString("communication_hint");
     Operand dx = build(tf, (Operand) upstream.get(0), (Operand<TInt32>) op.input(1),
-        (Operand<TInt32>) op.input(2), (int) key, -1, finalOp, timeout, op.device());
+        (Operand<TInt32>) op.input(2), (int) key, -1, finalOp, timeout, hint, op.device());
     List<Operand<?>> grads = new ArrayList<>();
     grads.add(dx);
     for (int i = 1; i < op.numInputs(); i++) {

@@ -8,6 +8,7 @@ import java.util.stream.Collectors;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import org.scrl4j.UserError;
+import org.scrl4j.model.BatchMoments;
 import org.tensorflow.DeviceSpec;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
@@ -15,6 +16,7 @@ import org.tensorflow.RemoteSession;
 import org.tensorflow.Result;
 import org.tensorflow.Server;
 import org.tensorflow.Session;
+import org.tensorflow.TensorFlow;
 import org.tensorflow.exceptions.TensorFlowException;
 import org.tensorflow.op.Ops;
 import org.tensorflow.proto.ClusterDef;
@@ -82,7 +84,8 @@ public final class DistContext implements AutoCloseable {
    */
   public static DistContext start(DistSettings settings, Consumer<ReplicaLostError> onPeerLost) {
     if (!settings.isDistributed()) {
-      return single();
+      // Keep the user's device type (a one-GPU run still wants its GPU session options).
+      return new DistContext(settings, List.of("local"), null, null);
     }
     int rank = settings.rank();
     int grpcPort = settings.serverPort(rank);
@@ -98,12 +101,14 @@ public final class DistContext implements AutoCloseable {
         System.out.println(line);
       }
     }
+    // Load the native runtime before meeting the others, so every rank's server comes up promptly.
+    TensorFlow.version();
     List<String> addresses = Rendezvous.exchange(settings);
     LOG.info("rank {}/{}: cluster {}", rank, settings.world(), addresses);
     Server server = new Server(serverDef(settings, addresses));
     server.start();
     DistContext[] self = new DistContext[1];
-    PeerMonitor monitor = new PeerMonitor(addresses, rank, 1000, 3,
+    PeerMonitor monitor = new PeerMonitor(addresses, rank, 1000, 3, settings.startTimeout().toMillis(),
         lost -> onPeerLost.accept(lostError(self[0], lost, "stopped answering")));
     DistContext ctx = new DistContext(settings, addresses, server, monitor);
     self[0] = ctx;
@@ -162,6 +167,22 @@ public final class DistContext implements AutoCloseable {
   }
 
   /**
+   * Cross-replica sum for synchronised batch norm: every BN layer's moment reductions become
+   * differentiable all-reduces (identity with one replica).
+   */
+  public BatchMoments.CrossReplicaSum crossReplicaSum() {
+    return (tf, local) -> collectives(tf).allReduceSum(local);
+  }
+
+  /**
+   * The batch-moments hook for {@code ForwardContext}: global-batch statistics in every BN layer
+   * when distributed, the plain local moments with one replica.
+   */
+  public BatchMoments syncBnMoments() {
+    return server == null ? BatchMoments.LOCAL : BatchMoments.crossReplica(crossReplicaSum());
+  }
+
+  /**
    * The session options every session of this replica uses: the collective group leader and a
    * device filter that keeps unplaced ops on this task.
    */
@@ -174,10 +195,16 @@ public final class DistContext implements AutoCloseable {
    * automatically: call {@code session.initialize()} (or run the init op), then the broadcast op.
    */
   public Session newSession(Graph graph) {
+    return newSession(graph, ConfigProto.getDefaultInstance());
+  }
+
+  /** {@link #newSession(Graph)} with more options (e.g. thread counts) merged into the config. */
+  public Session newSession(Graph graph, ConfigProto extra) {
+    ConfigProto config = sessionConfig().toBuilder().mergeFrom(extra).build();
     if (server == null) {
-      return new Session(graph, false, sessionConfig());
+      return new Session(graph, false, config);
     }
-    return RemoteSession.open(graph, "grpc://localhost:" + settings.serverPort(rank()), sessionConfig());
+    return RemoteSession.open(graph, "grpc://localhost:" + settings.serverPort(rank()), config);
   }
 
   /**
@@ -271,9 +298,8 @@ public final class DistContext implements AutoCloseable {
           .addDeviceFilters("/job:" + JOB + "/task:" + s.rank());
     }
     if (s.deviceType().equals("GPU")) {
-      b.setGpuOptions(GPUOptions.newBuilder()
-          .setVisibleDeviceList(Integer.toString(s.localIndex()))
-          .setAllowGrowth(true));
+      // One process per GPU: each sees only its own, so no process reserves another's memory.
+      b.setGpuOptions(GPUOptions.newBuilder().setVisibleDeviceList(Integer.toString(s.localIndex())));
     }
     return b.build();
   }

@@ -210,7 +210,8 @@ public record DistSettings(
 
   static boolean isFree(int port) {
     try (ServerSocket s = new ServerSocket()) {
-      s.setReuseAddress(false);
+      // As gRPC binds: a port whose old connections linger in TIME_WAIT is usable, a listener is not.
+      s.setReuseAddress(true);
       s.bind(new InetSocketAddress(port));
       return true;
     } catch (IOException e) {

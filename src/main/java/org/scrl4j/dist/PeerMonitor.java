@@ -23,12 +23,14 @@ final class PeerMonitor implements AutoCloseable {
   private final int self;
   private final long intervalMillis;
   private final int failuresToLose;
+  private final long startGraceMillis;
   private final Consumer<List<Integer>> onLost;
   private final Thread thread;
   private volatile boolean running = true;
 
   PeerMonitor(List<String> addresses, int self, long intervalMillis, int failuresToLose,
-      Consumer<List<Integer>> onLost) {
+      long startGraceMillis, Consumer<List<Integer>> onLost) {
+    this.startGraceMillis = startGraceMillis;
     this.addresses = addresses;
     this.self = self;
     this.intervalMillis = intervalMillis;
@@ -44,14 +46,21 @@ final class PeerMonitor implements AutoCloseable {
 
   private void watch() {
     int[] failures = new int[addresses.size()];
+    // A peer may still be loading TensorFlow when this one is ready: it only counts as lost after
+    // it has answered once, or when it never answers within the start-up grace period.
+    boolean[] seen = new boolean[addresses.size()];
+    long graceEnd = System.nanoTime() + startGraceMillis * 1_000_000;
     while (running) {
       List<Integer> lost = new ArrayList<>();
+      boolean graceOver = System.nanoTime() > graceEnd;
       for (int r = 0; r < addresses.size() && running; r++) {
         if (r == self) {
           continue;
         }
-        failures[r] = reachable(addresses.get(r), (int) intervalMillis) ? 0 : failures[r] + 1;
-        if (failures[r] >= failuresToLose) {
+        boolean up = reachable(addresses.get(r), (int) intervalMillis);
+        seen[r] |= up;
+        failures[r] = up ? 0 : failures[r] + 1;
+        if (failures[r] >= failuresToLose && (seen[r] || graceOver)) {
           lost.add(r);
         }
       }

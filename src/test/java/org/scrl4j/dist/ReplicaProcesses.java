@@ -21,7 +21,7 @@ final class ReplicaProcesses implements AutoCloseable {
   /** Starts rank {@code rank} of {@code world}; its stdout/stderr go to dir/out{rank}.log. */
   Process start(String mode, int rank, int world, int steps, long sleepMillis) throws IOException {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    ProcessBuilder pb = new ProcessBuilder(java, "-Xmx512m", "-XX:+UseSerialGC", "-Dlog4j2.level=warn",
+    ProcessBuilder pb = new ProcessBuilder(java, "-Xmx1g", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Dlog4j2.level=warn",
         "-cp", System.getProperty("java.class.path"), DistWorkerMain.class.getName(), mode,
         Integer.toString(rank), Integer.toString(world), Integer.toString(port), Integer.toString(steps),
         weights(rank).toString(), Long.toString(sleepMillis));

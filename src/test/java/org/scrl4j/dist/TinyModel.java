@@ -3,6 +3,7 @@ package org.scrl4j.dist;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import org.scrl4j.model.BatchMoments;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
 import org.tensorflow.Result;
@@ -35,7 +36,6 @@ final class TinyModel implements AutoCloseable {
   final Placeholder<TFloat32> x;
   final Placeholder<TFloat32> y;
   final Op train;
-  final List<Operand<TFloat32>> avgGrads;
   final Op broadcast;
   final Operand<TInt64> correctSum;
 
@@ -62,7 +62,7 @@ final class TinyModel implements AutoCloseable {
       reads.add(tf.identity(p));
     }
     Operand<TFloat32> h = tf.math.add(tf.linalg.matMul(x, reads.get(0)), reads.get(1));
-    Collectives.GlobalMoments m = coll.moments(h);
+    BatchMoments.Moments m = ctx.syncBnMoments().compute(tf, h);
     Operand<TFloat32> normed = tf.math.div(tf.math.sub(h, m.mean()),
         tf.math.sqrt(tf.math.add(m.variance(), tf.constant(1e-5f))));
     Operand<TFloat32> a = tf.nn.relu(tf.math.add(tf.math.mul(normed, reads.get(2)), reads.get(3)));
@@ -76,7 +76,6 @@ final class TinyModel implements AutoCloseable {
     }
     // Small buckets so the six gradients travel in several all-reduces, as ResNet's would.
     List<Operand<TFloat32>> avg = coll.withBucketBytes(4 * 48).allReduceMean(grads);
-    avgGrads = avg;
     List<Op> updates = new ArrayList<>();
     // Reads of ref variables alias their buffers: no update may start before every gradient is done.
     Ops afterGrads = tf.withControlDependencies(avg.stream().map(g2 -> (Op) g2).toList());

@@ -1,0 +1,38 @@
+package org.scrl4j.dist;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.tensorflow.proto.ConfigProto;
+import org.tensorflow.proto.ServerDef;
+
+class DistContextTest {
+
+  @Test
+  void serverDefListsEveryRankAndLeadsCollectivesFromRankZero() {
+    DistSettings s = DistSettings.parse(2, 1, 2, 1, "tcp://10.0.0.1:5000", "GPU");
+    List<String> addresses = List.of("10.0.0.1:5001", "10.0.0.1:5002", "10.0.0.2:5003", "10.0.0.2:5004");
+    ServerDef def = DistContext.serverDef(s, addresses);
+    assertEquals(3, def.getTaskIndex());
+    assertEquals("worker", def.getJobName());
+    assertEquals("10.0.0.2:5003", def.getCluster().getJob(0).getTasksMap().get(2));
+    assertEquals(4, def.getCluster().getJob(0).getTasksCount());
+    ConfigProto c = def.getDefaultSessionConfig();
+    assertEquals("/job:worker/replica:0/task:0", c.getExperimental().getCollectiveGroupLeader());
+    // Unplaced ops must stay on this task, never land on task 0.
+    assertEquals(List.of("/job:worker/task:3"), c.getDeviceFiltersList());
+    assertEquals("1", c.getGpuOptions().getVisibleDeviceList());
+  }
+
+  @Test
+  void aWorldOfOneNeedsNoServerAndReducesToIdentity() {
+    try (DistContext ctx = DistContext.start(DistSettings.single())) {
+      assertEquals(0, ctx.rank());
+      assertEquals(1, ctx.world());
+      assertEquals("", ctx.device());
+      assertEquals(ConfigProto.getDefaultInstance(), ctx.sessionConfig());
+      ctx.barrier();
+    }
+  }
+}

@@ -60,13 +60,20 @@ public final class BackboneSession implements AutoCloseable {
         outputs.put(OUTPUTS.get(i), tf.withName(OUTPUTS.get(i)).identity(outs.get(i)));
       }
       session = new Session(graph);
-      int i = 0;
-      for (String name : weights.torch().keySet()) {
-        FloatArray a = weights.tf(name);
-        try (TFloat32 t = tensor(a)) {
-          session.runner().feed(initValues.get(i), t).addTarget(inits.get(i)).run();
+      // One run for all assignments: every distinct feed/fetch set costs a graph pruning pass.
+      List<TFloat32> values = new ArrayList<>();
+      try {
+        Session.Runner r = session.runner();
+        int i = 0;
+        for (String name : weights.torch().keySet()) {
+          TFloat32 t = tensor(weights.tf(name));
+          values.add(t);
+          r.feed(initValues.get(i), t).addTarget(inits.get(i));
+          i++;
         }
-        i++;
+        r.run();
+      } finally {
+        values.forEach(TFloat32::close);
       }
     } catch (RuntimeException e) {
       graph.close();

@@ -1,0 +1,45 @@
+package org.scrl4j.model;
+
+import org.tensorflow.Operand;
+import org.tensorflow.op.Ops;
+import org.tensorflow.types.TFloat32;
+
+/**
+ * torch BatchNorm1d/2d from plain ops (not FusedBatchNorm, so the moments can be synchronised
+ * across replicas and the gradient flows through them). Channels are the last axis: BN2d on NHWC
+ * reduces over N*H*W, BN1d on [N,C] over N. eps 1e-5, running stats momentum 0.1, running variance
+ * unbiased (n/(n-1)), normalisation with the biased variance.
+ */
+public final class BatchNorm {
+  public static final float EPS = 1e-5f;
+  public static final float MOMENTUM = 0.1f;
+
+  private BatchNorm() {}
+
+  /** Normalises {@code x}; in training mode also registers the running-stat updates in {@code ctx}. */
+  public static Operand<TFloat32> apply(ForwardContext ctx, Operand<TFloat32> x, ParamStore.BatchNormParams p) {
+    Ops tf = ctx.tf();
+    Operand<TFloat32> mean;
+    Operand<TFloat32> variance;
+    if (ctx.training()) {
+      BatchMoments.Moments m = ctx.moments().compute(tf, x);
+      mean = m.mean();
+      variance = m.variance();
+      Operand<TFloat32> n = m.count();
+      Operand<TFloat32> unbiased = tf.math.mul(variance, tf.math.div(n, tf.math.sub(n, tf.constant(1f))));
+      ctx.addUpdate(tf.assign(p.runningMean().variable(), movingAverage(tf, p.runningMean().value(), tf.stopGradient(mean))));
+      ctx.addUpdate(tf.assign(p.runningVar().variable(), movingAverage(tf, p.runningVar().value(), tf.stopGradient(unbiased))));
+    } else {
+      mean = p.runningMean().value();
+      variance = p.runningVar().value();
+    }
+    // y = (x - mean) / sqrt(var + eps) * gamma + beta, folded into one multiply-add over x
+    Operand<TFloat32> scale = tf.math.mul(p.gamma().value(), tf.math.rsqrt(tf.math.add(variance, tf.constant(EPS))));
+    Operand<TFloat32> offset = tf.math.sub(p.beta().value(), tf.math.mul(mean, scale));
+    return tf.math.add(tf.math.mul(x, scale), offset);
+  }
+
+  private static Operand<TFloat32> movingAverage(Ops tf, Operand<TFloat32> running, Operand<TFloat32> batch) {
+    return tf.math.add(tf.math.mul(running, tf.constant(1f - MOMENTUM)), tf.math.mul(batch, tf.constant(MOMENTUM)));
+  }
+}

@@ -1,0 +1,28 @@
+package org.scrl4j.train;
+
+import java.nio.file.Path;
+import java.util.Map;
+import org.tensorflow.Tensor;
+
+/**
+ * Child JVM for {@link CheckpointKillTest}: saves checkpoints of a deterministic content into
+ * args[0] forever (args[1] floats each), announcing each completed save on stdout, until killed.
+ */
+public final class CheckpointWriterChild {
+  private CheckpointWriterChild() {}
+
+  public static void main(String[] args) throws Exception {
+    Path dir = Path.of(args[0]);
+    int floats = Integer.parseInt(args[1]);
+    CheckpointStore store = CheckpointStore.create(dir, CheckpointKillTest.ARCHIVE);
+    for (int epoch = 1; ; epoch++) {
+      Map<String, Tensor> w = TestTensors.weights(epoch, floats, epoch * 10L);
+      CheckpointState s = CheckpointKillTest.state(epoch);
+      // Alternate snapshots and rolling saves, new bests every third epoch: every code path runs.
+      store.save(s, w, epoch % 2 == 0, epoch % 3 == 0);
+      TestTensors.closeAll(w);
+      System.out.println("saved " + epoch);
+      System.out.flush();
+    }
+  }
+}

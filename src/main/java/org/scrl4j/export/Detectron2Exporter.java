@@ -10,6 +10,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.scrl4j.io.NpyArray;
+import org.scrl4j.model.ResNetSpec;
 
 /**
  * Writes a backbone as the pickle Detectron2's DetectionCheckpointer reads for MODEL.WEIGHTS:
@@ -45,8 +47,8 @@ public final class Detectron2Exporter {
   }
 
   /** Detectron2 name -> torch-layout array, in torchvision order. */
-  public static Map<String, FloatArray> d2StateDict(BackboneWeights w) {
-    Map<String, FloatArray> m = new LinkedHashMap<>();
+  public static Map<String, NpyArray> d2StateDict(BackboneWeights w) {
+    Map<String, NpyArray> m = new LinkedHashMap<>();
     w.torch().forEach((k, v) -> m.put(d2Name(k), v));
     return m;
   }
@@ -58,8 +60,8 @@ public final class Detectron2Exporter {
         PickleWriter p = new PickleWriter(os)) {
       p.emptyDict().mark();
       p.string("model").emptyDict().mark();
-      for (Map.Entry<String, FloatArray> e : d2StateDict(w).entrySet()) {
-        p.string(e.getKey()).numpyFloat32(e.getValue().shape(), e.getValue().data());
+      for (Map.Entry<String, NpyArray> e : d2StateDict(w).entrySet()) {
+        p.string(e.getKey()).numpyFloat32(e.getValue().shape(), e.getValue().floats());
       }
       p.setItems();
       p.string("__author__").string("scrl4j");
@@ -69,8 +71,9 @@ public final class Detectron2Exporter {
   }
 
   /** The Detectron2 config lines that match these weights (the SCRL paper's detection setup). */
-  public static String configNotes(BackboneArch arch, Path weights) {
-    int depth = Integer.parseInt(arch.name().substring("resnet".length()));
+  public static String configNotes(ResNetSpec spec, Path weights) {
+    int depth = BackboneLayout.depth(spec);
+    boolean bottleneck = spec.block() == ResNetSpec.Block.BOTTLENECK;
     StringBuilder sb = new StringBuilder();
     sb.append("# Detectron2 config for these weights (merge into your detection config):\n");
     sb.append("MODEL:\n");
@@ -82,12 +85,12 @@ public final class Detectron2Exporter {
     sb.append("    DEPTH: ").append(depth).append('\n');
     sb.append("    STRIDE_IN_1X1: False   # torchvision ResNet v1.5: stride on the 3x3 conv\n");
     sb.append("    NORM: \"SyncBN\"         # the paper: synchronized BN in every configurable layer\n");
-    if (!arch.bottleneck() || arch.width() != 64) {
-      sb.append("    RES2_OUT_CHANNELS: ").append(arch.outChannels(0)).append('\n');
+    if (!bottleneck || spec.width() != 64) {
+      sb.append("    RES2_OUT_CHANNELS: ").append(spec.stageChannels(0)).append('\n');
     }
-    if (arch.width() != 64) {
+    if (spec.width() != 64) {
       sb.append(String.format(Locale.ROOT, "    STEM_OUT_CHANNELS: %d%n    WIDTH_PER_GROUP: %d%n",
-          arch.width(), arch.width()));
+          spec.width(), spec.width()));
     }
     sb.append("  FPN:\n    NORM: \"SyncBN\"\n");
     sb.append("  ROI_BOX_HEAD:\n    NORM: \"SyncBN\"\n");

@@ -1,51 +1,38 @@
 package org.scrl4j.export;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
-import java.util.LinkedHashMap;
+import java.net.URISyntaxException;
+import java.nio.file.Path;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
-import java.util.zip.ZipEntry;
-import java.util.zip.ZipInputStream;
+import org.scrl4j.io.NpyArray;
+import org.scrl4j.io.Npz;
 
-/** Reads the committed golden .npz files (float32 C-order entries) of make_backbone_golden.py. */
+/**
+ * The committed goldens of src/test/resources/golden/export/make_backbone_golden.py: a narrowed
+ * torchvision ResNet (random BN statistics) and its eval-mode C2..C5 and pooled outputs.
+ */
 final class GoldenCase {
-  private static final Pattern SHAPE = Pattern.compile("'shape': \\(([^)]*)\\)");
-
   private GoldenCase() {}
 
-  static Map<String, FloatArray> load(String resource) throws IOException {
-    Map<String, FloatArray> out = new LinkedHashMap<>();
-    try (InputStream raw = GoldenCase.class.getResourceAsStream("/golden/export/" + resource);
-        ZipInputStream zip = new ZipInputStream(raw)) {
-      for (ZipEntry e; (e = zip.getNextEntry()) != null; ) {
-        byte[] b = zip.readAllBytes();
-        ByteBuffer buf = ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN);
-        int headerLen = buf.getShort(8) & 0xffff;
-        String header = new String(b, 10, headerLen, StandardCharsets.US_ASCII);
-        if (!header.contains("'<f4'") || header.contains("'fortran_order': True")) {
-          throw new IOException("unexpected npy header " + header);
-        }
-        Matcher m = SHAPE.matcher(header);
-        if (!m.find()) {
-          throw new IOException("no shape in " + header);
-        }
-        long[] shape = java.util.Arrays.stream(m.group(1).split(","))
-            .map(String::trim).filter(s -> !s.isEmpty()).mapToLong(Long::parseLong).toArray();
-        buf.position(10 + headerLen);
-        float[] data = new float[buf.remaining() / 4];
-        buf.asFloatBuffer().get(data);
-        out.put(e.getName().replaceAll("\\.npy$", ""), new FloatArray(shape, data));
-      }
+  static Map<String, NpyArray> load(String name) {
+    try {
+      return Npz.read(Path.of(GoldenCase.class.getResource("/golden/export/" + name).toURI()));
+    } catch (URISyntaxException e) {
+      throw new IllegalStateException(e);
     }
-    return out;
   }
 
-  static BackboneWeights weights(Map<String, FloatArray> golden) {
-    return BackboneWeights.fromTorch(golden);
+  /** Max |a-b| within tol * max |want|: fp32 summation order differs between torch and TF. */
+  static void assertClose(NpyArray want, NpyArray got, double tol, String what) {
+    org.junit.jupiter.api.Assertions.assertArrayEquals(want.shape(), got.shape(), what + " shape");
+    float[] w = want.floats();
+    float[] g = got.floats();
+    double maxAbs = 0;
+    double maxErr = 0;
+    for (int i = 0; i < w.length; i++) {
+      maxAbs = Math.max(maxAbs, Math.abs(w[i]));
+      maxErr = Math.max(maxErr, Math.abs(w[i] - g[i]));
+    }
+    org.junit.jupiter.api.Assertions.assertTrue(maxAbs > 0 && maxErr <= tol * maxAbs,
+        what + ": max error " + maxErr + " vs max value " + maxAbs);
   }
 }

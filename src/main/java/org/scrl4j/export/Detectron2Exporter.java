@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -53,10 +54,11 @@ public final class Detectron2Exporter {
     return m;
   }
 
-  /** Writes the pickle to {@code out} (parent directories are created). */
+  /** Writes the pickle to {@code out} (parent directories are created; replaced atomically). */
   public static void write(BackboneWeights w, Path out) throws IOException {
     ExportPaths.prepareFile(out);
-    try (OutputStream os = new BufferedOutputStream(Files.newOutputStream(out), 1 << 20);
+    Path tmp = out.resolveSibling(out.getFileName() + ".tmp");
+    try (OutputStream os = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 20);
         PickleWriter p = new PickleWriter(os)) {
       p.emptyDict().mark();
       p.string("model").emptyDict().mark();
@@ -68,6 +70,7 @@ public final class Detectron2Exporter {
       p.string("matching_heuristics").bool(true);
       p.setItems().stop();
     }
+    Files.move(tmp, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
   }
 
   /** The Detectron2 config lines that match these weights (the SCRL paper's detection setup). */

@@ -7,7 +7,6 @@ import org.tensorflow.Graph;
 import org.tensorflow.Operand;
 import org.tensorflow.Result;
 import org.tensorflow.Session;
-import org.tensorflow.exceptions.TensorFlowException;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.op.image.DecodeImage;
@@ -68,7 +67,7 @@ public final class EvalTransform implements AutoCloseable {
     try (TString name = TString.scalarOf(image.toString());
         Result r = session.runner().feed(file, name).fetch(output).run()) {
       return BackboneSession.copy((TFloat32) r.get(0));
-    } catch (TensorFlowException e) {
+    } catch (RuntimeException e) { // TF's status exceptions (TFInvalidArgumentException, ...) are unrelated types
       throw new UserError("cannot decode image " + image + " (" + firstLine(e.getMessage())
           + "); JPEG, PNG, GIF and BMP are supported");
     }

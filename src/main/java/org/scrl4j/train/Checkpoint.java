@@ -5,7 +5,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import org.scrl4j.UserError;
-import org.tensorflow.Tensor;
+import org.scrl4j.io.NpyArray;
+import org.scrl4j.io.Npz;
 
 /** One complete checkpoint directory: its parsed {@code state.json} and its {@code weights.npz}. */
 public final class Checkpoint {
@@ -15,13 +16,11 @@ public final class Checkpoint {
   private final Path dir;
   private final CheckpointState state;
   private final long weightsBytes;
-  private final TensorArchive archive;
 
-  Checkpoint(Path dir, CheckpointState state, long weightsBytes, TensorArchive archive) {
+  Checkpoint(Path dir, CheckpointState state, long weightsBytes) {
     this.dir = dir;
     this.state = state;
     this.weightsBytes = weightsBytes;
-    this.archive = archive;
   }
 
   /** The directory, e.g. {@code runs/scrl_200ep_000/checkpoint_40}. */
@@ -34,17 +33,17 @@ public final class Checkpoint {
   }
 
   /**
-   * Reads every stored variable (full TF name, e.g. "online/backbone/conv1.weight") into tensors the
-   * caller must close.
+   * Reads every stored variable by full TF name (e.g. "online/backbone/conv1.weight"), TF layout,
+   * in the order they were saved.
    */
-  public Map<String, Tensor> readWeights() throws IOException {
+  public Map<String, NpyArray> readWeights() throws IOException {
     Path file = dir.resolve(WEIGHTS);
     long size = Files.size(file);
     if (size != weightsBytes) {
       throw new UserError(file + " has " + size + " bytes but was written with " + weightsBytes
           + "; the checkpoint was modified or truncated, resume from another one");
     }
-    return archive.read(file);
+    return Npz.read(file);
   }
 
   /**
@@ -52,8 +51,8 @@ public final class Checkpoint {
    *
    * @throws UserError when it is missing or incomplete
    */
-  public static Checkpoint open(Path dir, TensorArchive archive) {
-    return CheckpointStore.readComplete(dir, archive)
+  public static Checkpoint open(Path dir) {
+    return CheckpointStore.readComplete(dir)
         .orElseThrow(() -> new UserError("no complete checkpoint at " + dir
             + " (needs " + STATE + " and " + WEIGHTS + ")"));
   }

@@ -1,9 +1,12 @@
 package org.scrl4j.train;
 
+import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Properties;
 import org.scrl4j.UserError;
 
 /**
@@ -55,10 +58,24 @@ public record CheckpointState(
     }
   }
 
-  /** The version of the running scrl4j build ("dev" when not run from a packaged jar). */
+  /** The version of the running scrl4j build ("dev" when run from compiled classes). */
   public static String currentVersion() {
     String v = CheckpointState.class.getPackage().getImplementationVersion();
-    return v != null ? v : "dev";
+    if (v != null) {
+      return v;
+    }
+    // Maven puts the project's pom.properties into every jar it builds, the shaded one included.
+    try (InputStream in = CheckpointState.class.getResourceAsStream(
+        "/META-INF/maven/org.scrl4j/scrl4j/pom.properties")) {
+      if (in != null) {
+        Properties p = new Properties();
+        p.load(in);
+        return p.getProperty("version", "dev");
+      }
+    } catch (IOException ignored) {
+      // fall through: an unreadable resource only loses the label
+    }
+    return "dev";
   }
 
   /** Whether this is a save taken in the middle of an epoch. */

@@ -24,8 +24,8 @@ import java.util.stream.Stream;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import org.scrl4j.UserError;
-import org.tensorflow.Tensor;
-import org.tensorflow.types.TInt64;
+import org.scrl4j.io.NpyArray;
+import org.scrl4j.io.Npz;
 
 /**
  * The checkpoints of one run directory ({@code save_dir}).
@@ -53,12 +53,10 @@ public final class CheckpointStore {
   private static final Logger log = LogManager.getLogger(CheckpointStore.class);
 
   private final Path dir;
-  private final TensorArchive archive;
   private final long pid = ProcessHandle.current().pid();
 
-  private CheckpointStore(Path dir, TensorArchive archive) {
+  private CheckpointStore(Path dir) {
     this.dir = dir;
-    this.archive = archive;
   }
 
   /**
@@ -68,9 +66,10 @@ public final class CheckpointStore {
    *
    * @throws UserError when the directory cannot be created or written
    */
-  public static CheckpointStore create(Path saveDir, TensorArchive archive) {
+  public static CheckpointStore create(Path saveDir) {
     RunDirectory.requireWritableDirectory(saveDir, "save_dir");
-    CheckpointStore store = new CheckpointStore(saveDir, archive);
+    requireSymlinks(saveDir);
+    CheckpointStore store = new CheckpointStore(saveDir);
     store.removeLeftovers();
     return store;
   }
@@ -82,14 +81,14 @@ public final class CheckpointStore {
   /**
    * Saves a checkpoint atomically and moves {@code checkpoint_last} to it.
    *
-   * @param weights every variable by full TF name, including "global_step"
+   * @param weights every variable by full TF name, TF layout, including the int64 scalar "global_step"
    * @param snapshot true for a snapshot epoch (kept as {@code checkpoint_{epoch}}), false for a
    *     rolling resume save
    * @param newBest true when {@code state.bestEpoch()} was just improved: {@code checkpoint_best}
    *     moves here too
    * @return the written checkpoint
    */
-  public Checkpoint save(CheckpointState state, Map<String, ? extends Tensor> weights, boolean snapshot,
+  public Checkpoint save(CheckpointState state, Map<String, NpyArray> weights, boolean snapshot,
       boolean newBest) throws IOException {
     requireMatchingStep(state, weights);
     long start = System.nanoTime();
@@ -99,7 +98,7 @@ public final class CheckpointStore {
     Files.createDirectory(tmp);
 
     Path weightsFile = tmp.resolve(Checkpoint.WEIGHTS);
-    archive.write(weightsFile, weights);
+    Npz.write(weightsFile, weights);
     fsync(weightsFile);
     long weightsBytes = Files.size(weightsFile);
     writeDurably(tmp.resolve(Checkpoint.STATE), state.toJson(weightsBytes));
@@ -128,7 +127,7 @@ public final class CheckpointStore {
 
     log.info("saved {} ({} MB, {} s){}", target, String.format("%.1f", weightsBytes / 1e6),
         String.format("%.1f", (System.nanoTime() - start) / 1e9), newBest ? " [new best]" : "");
-    return new Checkpoint(target, state, weightsBytes, archive);
+    return new Checkpoint(target, state, weightsBytes);
   }
 
   /**
@@ -139,7 +138,7 @@ public final class CheckpointStore {
    *
    * @return empty when the directory has no complete checkpoint (or does not exist)
    */
-  public static Optional<Checkpoint> findLatest(Path dir, TensorArchive archive) {
+  public static Optional<Checkpoint> findLatest(Path dir) {
     if (!Files.isDirectory(dir)) {
       return Optional.empty();
     }
@@ -148,7 +147,7 @@ public final class CheckpointStore {
       for (Path p : (Iterable<Path>) entries::iterator) {
         String n = p.getFileName().toString();
         if (FINAL_NAME.matcher(n).matches() && Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
-          Optional<Checkpoint> c = readComplete(p, archive);
+          Optional<Checkpoint> c = readComplete(p);
           if (c.isPresent()) {
             complete.add(c.get());
           } else {
@@ -172,7 +171,7 @@ public final class CheckpointStore {
     if (lastTarget == null) {
       log.warn("{} is missing; resuming from the newest complete checkpoint {}", last, newest.get());
     } else if (!lastTarget.equals(newestName)) {
-      Optional<Checkpoint> pointed = readComplete(last, archive);
+      Optional<Checkpoint> pointed = readComplete(last);
       String why = pointed.isEmpty() ? "points to " + lastTarget + ", which is missing or incomplete"
           : "points to the older " + lastTarget;
       log.warn("{} {}; resuming from the newest complete checkpoint {}", last, why, newest.get());
@@ -184,17 +183,41 @@ public final class CheckpointStore {
    * Like {@link #findLatest} for an explicitly given {@code load_dir}, where having nothing to load
    * is an error rather than a fresh start.
    */
-  public static Checkpoint requireLatest(Path loadDir, TensorArchive archive) {
+  public static Checkpoint requireLatest(Path loadDir) {
     if (!Files.isDirectory(loadDir)) {
       throw new UserError("load_dir " + loadDir + " does not exist; give a run directory that holds "
           + "checkpoint_* folders");
     }
-    return findLatest(loadDir, archive).orElseThrow(() -> new UserError("load_dir " + loadDir
+    return findLatest(loadDir).orElseThrow(() -> new UserError("load_dir " + loadDir
         + " holds no complete checkpoint (checkpoint_*/state.json + weights.npz); check the path"));
   }
 
+  /**
+   * Where a starting run resumes from. With an explicit {@code loadDir} (the user's --load_dir)
+   * finding nothing is an error; otherwise an empty {@code saveDir} means a fresh start. The found
+   * checkpoint must match the run's backbone, width and method.
+   *
+   * @param loadDir explicit --load_dir, or null to resume from {@code saveDir}
+   * @param datasetSize this run's examples per epoch; a different size is logged, since a mid-epoch
+   *     data position then no longer names the same examples
+   */
+  public static Optional<Checkpoint> resolveResume(Path saveDir, Path loadDir, String arch, int width,
+      String method, long datasetSize) {
+    Optional<Checkpoint> found = loadDir != null ? Optional.of(requireLatest(loadDir)) : findLatest(saveDir);
+    found.ifPresent(c -> {
+      c.state().requireCompatible(arch, width, method, c.dir());
+      if (c.state().datasetSize() != datasetSize) {
+        log.warn("{} was trained on {} examples per epoch, this run has {}{}", c.dir(),
+            c.state().datasetSize(), datasetSize,
+            c.state().midEpoch() ? "; its mid-epoch data position restarts the epoch's order" : "");
+      }
+      log.info("resuming from {}", c);
+    });
+    return found;
+  }
+
   /** Parses a checkpoint directory; empty when it lacks a file, is truncated or is unreadable. */
-  static Optional<Checkpoint> readComplete(Path checkpointDir, TensorArchive archive) {
+  static Optional<Checkpoint> readComplete(Path checkpointDir) {
     try {
       String json = Files.readString(checkpointDir.resolve(Checkpoint.STATE), StandardCharsets.UTF_8);
       CheckpointState.Stored stored = CheckpointState.fromJson(json);
@@ -204,7 +227,7 @@ public final class CheckpointStore {
             stored.weightsBytes());
         return Optional.empty();
       }
-      return Optional.of(new Checkpoint(checkpointDir, stored.state(), size, archive));
+      return Optional.of(new Checkpoint(checkpointDir, stored.state(), size));
     } catch (NoSuchFileException e) {
       return Optional.empty();
     } catch (IOException | IllegalArgumentException | ArithmeticException e) {
@@ -213,11 +236,26 @@ public final class CheckpointStore {
     }
   }
 
-  private static void requireMatchingStep(CheckpointState state, Map<String, ? extends Tensor> weights) {
-    if (weights.get("global_step") instanceof TInt64 step && step.shape().numDimensions() == 0
-        && step.getObject() != state.globalStep()) {
-      throw new IllegalArgumentException("global_step variable " + step.getObject()
+  private static void requireMatchingStep(CheckpointState state, Map<String, NpyArray> weights) {
+    NpyArray step = weights.get("global_step");
+    if (step != null && step.dtype() == NpyArray.Dtype.I8 && step.size() == 1
+        && step.longs()[0] != state.globalStep()) {
+      throw new IllegalArgumentException("global_step variable " + step.longs()[0]
           + " disagrees with state.globalStep " + state.globalStep());
+    }
+  }
+
+  /** checkpoint_last/best are symlinks: find out now, not at the end of the first epoch. */
+  private static void requireSymlinks(Path saveDir) {
+    Path probe = saveDir.resolve(".link-test-" + ProcessHandle.current().pid());
+    try {
+      Files.deleteIfExists(probe);
+      Files.createSymbolicLink(probe, Path.of("checkpoint_0"));
+      Files.delete(probe);
+    } catch (IOException | UnsupportedOperationException e) {
+      throw new UserError("save_dir " + saveDir + " is on a file system without symbolic links ("
+          + e.getMessage() + "), which checkpoint_last/checkpoint_best need; pass a --save_dir on a "
+          + "local or POSIX file system");
     }
   }
 

@@ -2,13 +2,19 @@ package org.scrl4j.train;
 
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.scrl4j.UserError;
 import org.tensorflow.Graph;
 import org.tensorflow.Result;
 import org.tensorflow.Session;
+import org.tensorflow.exceptions.TensorFlowException;
+import org.tensorflow.ndarray.NdArrays;
 import org.tensorflow.op.Op;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.op.summary.SummaryWriter;
+import org.tensorflow.proto.Event;
+import org.tensorflow.proto.SessionLog;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt64;
 import org.tensorflow.types.TString;
@@ -25,6 +31,7 @@ public final class TensorBoardWriter implements AutoCloseable {
   /** Events reach the file at least this often even without {@link #flush()}. */
   private static final int FLUSH_MILLIS = 10_000;
   private static final int MAX_QUEUE = 100;
+  private static final AtomicInteger INSTANCES = new AtomicInteger();
 
   private final Graph graph = new Graph();
   private final Session session;
@@ -32,14 +39,21 @@ public final class TensorBoardWriter implements AutoCloseable {
   private final Placeholder<TInt64> step;
   private final Placeholder<TFloat32> value;
   private final Op write;
+  private final Placeholder<TString> rawEvent;
+  private final Op importEvent;
   private final Op flush;
   private final Op closeWriter;
   private boolean closed;
 
-  /** Starts an event file in {@code logDir} (created by TensorFlow when missing). */
+  /**
+   * Starts a new event file in {@code logDir} (created when missing).
+   *
+   * @throws UserError when TensorFlow cannot create the file there
+   */
   public TensorBoardWriter(Path logDir) {
     Ops tf = Ops.create(graph);
-    SummaryWriter writer = tf.summary.summaryWriter(SummaryWriter.sharedName("scrl4j_tensorboard"));
+    SummaryWriter writer = tf.summary.summaryWriter(
+        SummaryWriter.sharedName("scrl4j_tensorboard_" + INSTANCES.incrementAndGet()));
     Op create = tf.summary.createSummaryFileWriter(writer, tf.constant(logDir.toAbsolutePath().toString()),
         tf.constant(MAX_QUEUE), tf.constant(FLUSH_MILLIS), tf.constant(".v2"));
     tag = tf.placeholder(TString.class);
@@ -48,13 +62,32 @@ public final class TensorBoardWriter implements AutoCloseable {
     write = tf.summary.writeScalarSummary(writer, step, tag, value);
     flush = tf.summary.flushSummaryWriter(writer);
     closeWriter = tf.summary.closeSummaryWriter(writer);
+    rawEvent = tf.placeholder(TString.class);
+    importEvent = tf.summary.importEvent(writer, rawEvent);
     session = new Session(graph);
     try {
       session.runner().addTarget(create).run().close();
-    } catch (RuntimeException e) {
+    } catch (TensorFlowException e) {
       session.close();
       graph.close();
-      throw e;
+      throw new UserError("cannot write TensorBoard events to " + logDir + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Marks a resumed run: TensorBoard drops the points of earlier event files at or after
+   * {@code globalStep} (work the crashed run did after its last checkpoint), so the curves do not
+   * fold back on themselves. Call once, right after opening, with the checkpoint's global step.
+   */
+  public void restartAt(long globalStep) {
+    Event event = Event.newBuilder()
+        .setWallTime(System.currentTimeMillis() / 1000.0)
+        .setStep(globalStep)
+        .setSessionLog(SessionLog.newBuilder().setStatus(SessionLog.SessionStatus.START))
+        .build();
+    try (TString e = TString.tensorOfBytes(NdArrays.scalarOfObject(event.toByteArray()));
+        Result r = session.runner().feed(rawEvent, e).addTarget(importEvent).run()) {
+      // no outputs
     }
   }
 

@@ -1,6 +1,5 @@
 package org.scrl4j.train;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -11,18 +10,15 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
-import org.tensorflow.Tensor;
 
 /** SIGKILL of a real JVM while it writes a large checkpoint leaves the previous one loadable. */
 class CheckpointKillTest {
-  static final TensorArchive ARCHIVE = new RawTestArchive();
   private static final int FLOATS = 8 << 20; // 32 MB per checkpoint: long enough to be caught mid-write
 
   @TempDir Path tmp;
@@ -75,29 +71,23 @@ class CheckpointKillTest {
     }
     assertTrue(hasTempDir(runDir), "the kill hit a save in progress");
 
-    Checkpoint c = CheckpointStore.findLatest(runDir, ARCHIVE).orElseThrow();
+    Checkpoint c = CheckpointStore.findLatest(runDir).orElseThrow();
     int epoch = c.state().epoch();
     assertTrue(epoch >= announced.get(), "epoch " + epoch + " but " + announced.get() + " was announced");
     assertEquals(state(epoch), c.state());
     assertSameContent(epoch, c);
     if (Files.exists(runDir.resolve(CheckpointStore.BEST))) {
-      Checkpoint best = Checkpoint.open(runDir.resolve(CheckpointStore.BEST), ARCHIVE);
+      Checkpoint best = Checkpoint.open(runDir.resolve(CheckpointStore.BEST));
       assertEquals(0, best.state().epoch() % 3);
       assertSameContent(best.state().epoch(), best);
     }
 
-    CheckpointStore.create(runDir, ARCHIVE); // a restart clears the dead writer's leftovers
+    CheckpointStore.create(runDir); // a restart clears the dead writer's leftovers
     assertFalse(hasTempDir(runDir));
   }
 
   private static void assertSameContent(int epoch, Checkpoint c) throws Exception {
-    Map<String, Tensor> expected = TestTensors.weights(epoch, FLOATS, epoch * 10L);
-    Map<String, Tensor> read = c.readWeights();
-    for (String k : expected.keySet()) {
-      assertArrayEquals(TestTensors.bytes(expected.get(k)), TestTensors.bytes(read.get(k)), k);
-    }
-    TestTensors.closeAll(expected);
-    TestTensors.closeAll(read);
+    TestTensors.assertBitIdentical(TestTensors.weights(epoch, FLOATS, epoch * 10L), c.readWeights());
   }
 
   private static long partialWeightsBytes(Path runDir) {

@@ -1,8 +1,6 @@
 package org.scrl4j.train;
 
 import java.nio.file.Path;
-import java.util.Map;
-import org.tensorflow.Tensor;
 
 /**
  * Child JVM for {@link CheckpointKillTest}: saves checkpoints of a deterministic content into
@@ -14,13 +12,11 @@ public final class CheckpointWriterChild {
   public static void main(String[] args) throws Exception {
     Path dir = Path.of(args[0]);
     int floats = Integer.parseInt(args[1]);
-    CheckpointStore store = CheckpointStore.create(dir, CheckpointKillTest.ARCHIVE);
+    CheckpointStore store = CheckpointStore.create(dir);
     for (int epoch = 1; ; epoch++) {
-      Map<String, Tensor> w = TestTensors.weights(epoch, floats, epoch * 10L);
       CheckpointState s = CheckpointKillTest.state(epoch);
       // Alternate snapshots and rolling saves, new bests every third epoch: every code path runs.
-      store.save(s, w, epoch % 2 == 0, epoch % 3 == 0);
-      TestTensors.closeAll(w);
+      store.save(s, TestTensors.weights(epoch, floats, epoch * 10L), epoch % 2 == 0, epoch % 3 == 0);
       System.out.println("saved " + epoch);
       System.out.flush();
     }

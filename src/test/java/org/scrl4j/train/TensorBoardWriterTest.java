@@ -58,6 +58,28 @@ class TensorBoardWriterTest {
     assertTrue(Float.isNaN(last.value()));
   }
 
+  @Test
+  void restartAtWritesASessionStartMarker() throws IOException {
+    Path dir = tmp.resolve("resumed");
+    try (TensorBoardWriter tb = new TensorBoardWriter(dir)) {
+      tb.restartAt(1200);
+      tb.scalar("lr", 1200, 0.5);
+    }
+    List<Event> events = readEvents(eventFile(dir));
+    Event start = events.get(1);
+    assertEquals(1200, start.getStep());
+    assertEquals(org.tensorflow.proto.SessionLog.SessionStatus.START, start.getSessionLog().getStatus());
+    assertEquals(List.of(new Scalar("lr", 1200, 0.5f)), scalars(events));
+  }
+
+  @Test
+  void unwritableDirectoryIsAUserError() throws IOException {
+    Path file = Files.writeString(tmp.resolve("file"), "x");
+    org.scrl4j.UserError e = org.junit.jupiter.api.Assertions.assertThrows(org.scrl4j.UserError.class,
+        () -> new TensorBoardWriter(file.resolve("tb")));
+    assertTrue(e.getMessage().contains("TensorBoard"), e.getMessage());
+  }
+
   private static Path eventFile(Path dir) throws IOException {
     try (Stream<Path> s = Files.list(dir)) {
       List<Path> files = s.filter(p -> p.getFileName().toString().startsWith("events.out.tfevents.")).toList();

@@ -61,6 +61,23 @@ class SavedModelExporterTest {
           GoldenCase.assertClose(g.get(k), got, 2e-5, "reloaded resnet50 " + k);
         }
       }
+      // Batch and image size are free: a non-square single image through both graphs.
+      float[] px = new float[96 * 72 * 3];
+      java.util.Random rnd = new java.util.Random(5);
+      for (int i = 0; i < px.length; i++) {
+        px[i] = (float) rnd.nextGaussian();
+      }
+      NpyArray one = NpyArray.of(px, 1, 96, 72, 3);
+      NpyArray want;
+      try (BackboneSession s = new BackboneSession(w)) {
+        want = s.run(one).get("c5");
+      }
+      try (TFloat32 x = BackboneSession.tensor(one);
+          Result r = b.function(Signature.DEFAULT_KEY).call(Map.of("images", (Tensor) x))) {
+        NpyArray got = BackboneSession.copy((TFloat32) r.get("c5").orElseThrow());
+        assertArrayEquals(new long[] {1, 3, 3, 256}, got.shape()); // resnet50 width 8: 8*8*4 channels
+        assertArrayEquals(want.floats(), got.floats(), 0f);
+      }
     }
   }
 

@@ -142,6 +142,15 @@ public final class ResNet {
   static Operand<TFloat32> conv(Ops tf, Operand<TFloat32> x, Operand<TFloat32> w, int stride, int pad) {
     long k = w.shape().get(0);
     List<Long> strides = List.of(1L, (long) stride, (long) stride, 1L);
+    if (pad == 0 && k == 1 && stride > 1) {
+      // A strided 1x1 conv only reads every stride-th pixel: subsample, then convolve densely.
+      // Same values and output size (ceil(H/stride)), and it sidesteps a crash of TF 2.18's CPU
+      // Conv2DBackpropFilter for stride > kernel size.
+      Operand<TInt32> zero = tf.constant(new int[] {0, 0, 0, 0});
+      Operand<TFloat32> sub = tf.stridedSlice(x, zero, zero, tf.constant(new int[] {1, stride, stride, 1}),
+          org.tensorflow.op.core.StridedSlice.beginMask(15L), org.tensorflow.op.core.StridedSlice.endMask(15L));
+      return tf.nn.conv2d(sub, w, List.of(1L, 1L, 1L, 1L), "VALID");
+    }
     if (pad == 0) {
       return tf.nn.conv2d(x, w, strides, "VALID");
     }

@@ -9,6 +9,7 @@ import org.scrl4j.UserError;
 import org.scrl4j.io.NpyArray;
 import org.scrl4j.model.ParamStore;
 import org.scrl4j.model.ResNetSpec;
+import org.scrl4j.model.WeightIO;
 import org.tensorflow.Session;
 
 /**
@@ -78,8 +79,7 @@ public final class BackboneWeights {
     Map<String, float[]> values = store.read(session, params);
     Map<String, NpyArray> torch = new LinkedHashMap<>();
     for (ParamStore.Param p : params) {
-      NpyArray tf = NpyArray.of(values.get(p.name()), p.dims());
-      torch.put(p.key(), p.kind() == ParamStore.Kind.CONV_WEIGHT ? hwioToOihw(tf) : tf);
+      torch.put(p.key(), WeightIO.toTorch(p, values.get(p.name())));
     }
     return fromTorch(torch, spec);
   }

@@ -79,6 +79,10 @@ public final class Detectron2Exporter {
     boolean bottleneck = spec.block() == ResNetSpec.Block.BOTTLENECK;
     StringBuilder sb = new StringBuilder();
     sb.append("# Detectron2 config for these weights (merge into your detection config):\n");
+    if (!bottleneck && spec.width() != 64) {
+      sb.append("# NOTE: Detectron2 builds ResNet-18/34 only with RES2_OUT_CHANNELS 64; this width-")
+          .append(spec.width()).append(" network will not load there\n");
+    }
     sb.append("MODEL:\n");
     sb.append("  WEIGHTS: \"").append(weights.toAbsolutePath()).append("\"\n");
     sb.append("  # ImageNet mean/std in 0-255 RGB: the backbone was trained on RGB images\n");

@@ -72,7 +72,11 @@ class Detectron2ExporterTest {
     assertTrue(r50.contains("PIXEL_MEAN: [123.675, 116.280, 103.530]") && r50.contains("FORMAT: \"RGB\""), r50);
     assertTrue(!r50.contains("RES2_OUT_CHANNELS"), r50);
     String r18 = Detectron2Exporter.configNotes(ResNetSpec.of("resnet18"), Path.of("/x/w.pkl"));
-    assertTrue(r18.contains("DEPTH: 18") && r18.contains("RES2_OUT_CHANNELS: 64"), r18);
+    assertTrue(r18.contains("DEPTH: 18") && r18.contains("RES2_OUT_CHANNELS: 64") && !r18.contains("NOTE"), r18);
+    String r50w16 = Detectron2Exporter.configNotes(ResNetSpec.of("resnet50", 16), Path.of("/x/w.pkl"));
+    assertTrue(r50w16.contains("RES2_OUT_CHANNELS: 64") && r50w16.contains("STEM_OUT_CHANNELS: 16")
+        && r50w16.contains("WIDTH_PER_GROUP: 16"), r50w16);
+    assertTrue(Detectron2Exporter.configNotes(ResNetSpec.of("resnet18", 8), Path.of("/x/w.pkl")).contains("will not load"));
   }
 
   @Test

@@ -1,0 +1,86 @@
+package org.scrl4j.export;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+import java.util.List;
+import org.apache.commons.cli.CommandLine;
+import org.apache.commons.cli.DefaultParser;
+import org.apache.commons.cli.HelpFormatter;
+import org.apache.commons.cli.Option;
+import org.apache.commons.cli.Options;
+import org.apache.commons.cli.ParseException;
+import org.scrl4j.UserError;
+
+/** Flag parsing shared by {@code export} and {@code embed}: --name VALUE or --name=VALUE. */
+final class CommandFlags {
+  private final String command;
+  private final Options options = new Options();
+  private CommandLine line;
+
+  CommandFlags(String command) {
+    this.command = command;
+    options.addOption(Option.builder().longOpt("help").desc("show this help").build());
+  }
+
+  CommandFlags flag(String name, String arg, String description) {
+    options.addOption(Option.builder().longOpt(name).hasArg().argName(arg).desc(description).build());
+    return this;
+  }
+
+  /** Parses; returns false when --help was asked (the help has been printed). */
+  boolean parse(List<String> args) {
+    try {
+      line = new DefaultParser().parse(options, args.toArray(String[]::new));
+    } catch (ParseException e) {
+      throw new UserError(e.getMessage() + "; run tools/scrl " + command + " --help");
+    }
+    if (!line.getArgList().isEmpty()) {
+      throw new UserError("unexpected argument '" + line.getArgList().get(0) + "'; run tools/scrl "
+          + command + " --help");
+    }
+    if (line.hasOption("help")) {
+      System.out.print(help());
+      return false;
+    }
+    return true;
+  }
+
+  String help() {
+    StringWriter w = new StringWriter();
+    new HelpFormatter().printHelp(new PrintWriter(w), 100, "tools/scrl " + command, null, options, 2, 2, null, true);
+    return w.toString();
+  }
+
+  String optional(String name) {
+    return line.getOptionValue(name);
+  }
+
+  String required(String name) {
+    String v = line.getOptionValue(name);
+    if (v == null || v.isBlank()) {
+      throw new UserError("--" + name + " is required; run tools/scrl " + command + " --help");
+    }
+    return v;
+  }
+
+  Path path(String name) {
+    return Path.of(required(name));
+  }
+
+  int positiveInt(String name, int fallback) {
+    String v = line.getOptionValue(name);
+    if (v == null) {
+      return fallback;
+    }
+    try {
+      int n = Integer.parseInt(v.trim());
+      if (n > 0) {
+        return n;
+      }
+    } catch (NumberFormatException ignored) {
+      // reported below
+    }
+    throw new UserError("--" + name + " " + v + " must be a positive integer");
+  }
+}

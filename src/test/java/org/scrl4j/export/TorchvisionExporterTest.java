@@ -1,0 +1,88 @@
+package org.scrl4j.export;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.scrl4j.io.NpyArray;
+import org.scrl4j.io.Npz;
+import org.scrl4j.model.ParamStore;
+import org.scrl4j.model.ResNet;
+import org.scrl4j.model.ResNetSpec;
+import org.tensorflow.Graph;
+import org.tensorflow.Session;
+import org.tensorflow.op.Ops;
+
+class TorchvisionExporterTest {
+  @TempDir Path tmp;
+
+  @Test
+  void npzReloadsBitIdentically() {
+    Map<String, NpyArray> golden = GoldenCase.load("resnet50_w8.npz");
+    BackboneWeights w = BackboneWeights.fromTorch(golden);
+    Path out = tmp.resolve("sub/backbone.npz");
+    TorchvisionExporter.write(w, out);
+    Map<String, NpyArray> back = Npz.read(out);
+    assertEquals(List.copyOf(w.torch().keySet()), List.copyOf(back.keySet()));
+    for (Map.Entry<String, NpyArray> e : w.torch().entrySet()) {
+      NpyArray b = back.get(e.getKey());
+      assertEquals(NpyArray.Dtype.F4, b.dtype(), e.getKey());
+      assertArrayEquals(golden.get(e.getKey()).shape(), b.shape(), e.getKey());
+      assertArrayEquals(golden.get(e.getKey()).floats(), b.floats(), 0f, e.getKey());
+    }
+    assertEquals(BackboneLayout.torchShapes(w.spec()).size(), back.size());
+  }
+
+  /**
+   * A live model's backbone (seeded init of the training graph's ParamStore), exported and loaded
+   * in PyTorch with the printed snippet into torchvision.models.resnet18(): same pooled features.
+   */
+  @Test
+  void printedSnippetLoadsIntoTorchvision() throws Exception {
+    Python.assumeModules("numpy", "torch", "torchvision");
+    ResNetSpec spec = ResNetSpec.of("resnet18");
+    BackboneWeights w;
+    try (Graph g = new Graph(); Session s = new Session(g)) {
+      ParamStore store = new ParamStore(Ops.create(g));
+      ResNet.create(store, "online/backbone", spec);
+      store.initialize(s, 7);
+      w = BackboneWeights.fromParamStore(s, store, "online/backbone", spec);
+    }
+    Path out = tmp.resolve("r18.npz");
+    TorchvisionExporter.write(w, out);
+    float[] px = new float[2 * 64 * 64 * 3];
+    Random rnd = new Random(3);
+    for (int i = 0; i < px.length; i++) {
+      px[i] = (float) rnd.nextGaussian();
+    }
+    NpyArray images = NpyArray.of(px, 2, 64, 64, 3);
+    NpyArray pooled;
+    try (BackboneSession b = new BackboneSession(w)) {
+      pooled = b.run(images, List.of("pooled")).get("pooled");
+    }
+    Path io = tmp.resolve("io.npz");
+    Npz.write(io, Map.of("images", images, "pooled", pooled));
+    String snippet = TorchvisionExporter.pythonSnippet(w, out);
+    assertEquals(3, snippet.strip().split("\n").length, snippet);
+    String result = Python.check(String.join("\n",
+        "import sys, numpy as np",
+        "exec(open(sys.argv[1]).read())",
+        "r = model.load_state_dict(state, strict=False)",
+        "assert sorted(r.missing_keys) == ['fc.bias', 'fc.weight'] and not r.unexpected_keys, r",
+        "io = np.load(sys.argv[2]); model.eval()",
+        "with torch.no_grad():",
+        "    x = torch.from_numpy(io['images']).permute(0, 3, 1, 2).contiguous()",
+        "    f = model.avgpool(model.layer4(model.layer3(model.layer2(model.layer1(",
+        "        model.maxpool(model.relu(model.bn1(model.conv1(x))))))))).flatten(1).numpy()",
+        "err = np.abs(f - io['pooled']).max() / np.abs(f).max()",
+        "print('max_rel_err', err); assert err < 1e-4, err"),
+        java.nio.file.Files.writeString(tmp.resolve("snippet.py"), snippet).toString(), io.toString());
+    assertTrue(result.contains("max_rel_err"), result);
+  }
+}

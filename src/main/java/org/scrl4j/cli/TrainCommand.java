@@ -1,10 +1,15 @@
 package org.scrl4j.cli;
 
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
-import org.scrl4j.UserError;
 import org.scrl4j.config.Config;
 import org.scrl4j.config.ConfigCommandLine;
 import org.scrl4j.config.ConfigPrinter;
+import org.scrl4j.dist.DistContext;
+import org.scrl4j.dist.DistSettings;
+import org.scrl4j.dist.LocalReplicas;
+import org.scrl4j.train.Experiment;
 
 /** {@code tools/scrl [train] --config FILE [overrides]}: pre-training then linear evaluation. */
 public final class TrainCommand implements Command {
@@ -30,6 +35,40 @@ public final class TrainCommand implements Command {
       System.out.print(ConfigPrinter.toYaml(config));
       return 0;
     }
-    throw new UserError("training is not wired into this build yet; use --print-config to see the config");
+    if (config.worldSize() == 1) {
+      Experiment.run(config, configName(parsed.configFile()), DistContext.single());
+      return 0;
+    }
+    DistSettings settings = DistSettings.parse(config.numMachines(), config.machineRank(),
+        config.numDevices(), LocalReplicas.localIndex(), config.distUrl(), deviceType(config))
+        .withTimeouts(DistSettings.DEFAULT_START_TIMEOUT,
+            java.time.Duration.ofSeconds(config.distTimeoutSeconds()));
+    List<String> argv = new ArrayList<>(List.of(name()));
+    argv.addAll(args);
+    List<Process> siblings = LocalReplicas.spawnSiblings(settings, argv);
+    try (DistContext dist = DistContext.start(settings)) {
+      Experiment.run(config, configName(parsed.configFile()), dist);
+      dist.finish();
+    }
+    for (Process p : siblings) {
+      int rc = p.waitFor();
+      if (rc != 0) {
+        return rc;
+      }
+    }
+    return 0;
+  }
+
+  /** runs/<name>_NNN takes the config file's name; "default" without one. */
+  static String configName(Path file) {
+    if (file == null) {
+      return "default";
+    }
+    String n = file.getFileName().toString();
+    return n.endsWith(".yaml") ? n.substring(0, n.length() - 5) : n;
+  }
+
+  private static String deviceType(Config c) {
+    return c.device().equals("gpu") ? "GPU" : "CPU";
   }
 }

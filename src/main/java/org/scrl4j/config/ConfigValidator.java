@@ -10,7 +10,7 @@ final class ConfigValidator {
   static void validate(Config c) {
     oneOf("network/name", c.network().name(), List.of("resnet18", "resnet34", "resnet50", "resnet101"));
     positive("network/width", c.network().width());
-    oneOf("dataset/format", c.dataset().format(), List.of("tfrecord", "folder", "idx"));
+    oneOf("dataset/format", c.dataset().format(), List.of("auto", "tfrecord", "folder", "idx"));
     oneOf("augment/type", c.augment().type(), List.of("simclr", "simple", "none"));
     oneOf("train/optim/quirks", c.train().optim().quirks(), List.of("reference", "clean"));
     oneOf("train/dtype", c.train().dtype(), List.of("float32"));
@@ -22,6 +22,14 @@ final class ConfigValidator {
     positive("train/batch_size_train", c.train().batchSizeTrain());
     positive("train/batch_size_eval", c.train().batchSizeEval());
     positive("train/max_epochs", c.train().maxEpochs());
+    if (c.train().warmupEpochs() >= c.train().maxEpochs()) {
+      throw new UserError("train/warmup_epochs (" + c.train().warmupEpochs() + ") must be less than "
+          + "train/max_epochs (" + c.train().maxEpochs() + ")");
+    }
+    if (c.eval().warmupEpochs() >= c.eval().maxEpochs()) {
+      throw new UserError("eval/warmup_epochs (" + c.eval().warmupEpochs() + ") must be less than "
+          + "eval/max_epochs (" + c.eval().maxEpochs() + ")");
+    }
     nonNegative("train/warmup_epochs", c.train().warmupEpochs());
     positive("train/valid_interval", c.train().validInterval());
     positive("train/snapshot_interval", c.train().snapshotInterval());

@@ -1,5 +1,8 @@
 package org.scrl4j.data;
 
+import java.util.LinkedHashMap;
+import java.util.Map;
+
 import java.awt.image.BufferedImage;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
@@ -38,7 +41,7 @@ public final class InputBenchmark {
    * @param seconds timed duration
    * @param threads parallel map calls (0: all cores)
    */
-  public static String run(Path workDir, int images, int batchSize, int warmupBatches,
+  public static Map<String, Object> measure(Path workDir, int images, int batchSize, int warmupBatches,
       double seconds, int threads) {
     int calls = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
     Path shards = workDir.resolve("input-bench-" + images);
@@ -84,13 +87,34 @@ public final class InputBenchmark {
       double elapsed = (System.nanoTime() - start) / 1e9;
       double cpuMs = (processCpuNanos() - cpuStart) / 1e6;
       double perSec = batches * batchSize / elapsed;
-      return String.format(Locale.ROOT,
-          "{\"bench\":\"input\",\"pipeline\":\"scrl_pretrain\",\"image_size\":\"%dx%d\","
-              + "\"batch\":%d,\"map_threads\":%d,\"cores\":%d,\"batches\":%d,\"seconds\":%.2f,"
-              + "\"cpu_ms_per_image\":%.1f,\"images_per_sec\":%.2f,\"views_per_sec\":%.2f}",
-          WIDTH, HEIGHT, batchSize, calls, Runtime.getRuntime().availableProcessors(), batches,
-          elapsed, cpuMs / (batches * batchSize), perSec, 2 * perSec);
+      Map<String, Object> out = new LinkedHashMap<>();
+      out.put("pipeline", "scrl_pretrain");
+      out.put("source", "tfrecord");
+      out.put("image_size", WIDTH + "x" + HEIGHT);
+      out.put("batch", batchSize);
+      out.put("map_threads", calls);
+      out.put("cores", Runtime.getRuntime().availableProcessors());
+      out.put("batches", batches);
+      out.put("seconds", round(elapsed, 2));
+      out.put("cpu_ms_per_image", round(cpuMs / (batches * batchSize), 1));
+      out.put("images_per_sec", round(perSec, 2));
+      out.put("views_per_sec", round(2 * perSec, 2));
+      return out;
     }
+  }
+
+  /** As {@link #measure}, as one JSON line. */
+  public static String run(Path workDir, int images, int batchSize, int warmupBatches,
+      double seconds, int threads) {
+    StringBuilder sb = new StringBuilder("{\"bench\":\"input\"");
+    measure(workDir, images, batchSize, warmupBatches, seconds, threads).forEach((k, v) ->
+        sb.append(",\"").append(k).append("\":").append(v instanceof String ? "\"" + v + "\"" : v));
+    return sb.append('}').toString();
+  }
+
+  private static double round(double v, int digits) {
+    double f = Math.pow(10, digits);
+    return Math.round(v * f) / f;
   }
 
   /** ImageNet-like JPEGs: smooth colour fields with texture noise, ~100 KB each at quality 95. */

@@ -30,8 +30,8 @@ class ConfigLoaderTest {
 
   @Test
   void defaultsFillEverythingAFileLeavesOut() throws IOException {
-    Config c = ConfigLoader.load(yaml("train:\n  max_epochs: 7\n"), List.of());
-    assertEquals(7, c.train().maxEpochs());
+    Config c = ConfigLoader.load(yaml("train:\n  max_epochs: 17\n"), List.of());
+    assertEquals(17, c.train().maxEpochs());
     assertEquals(Config.defaults().train().optim(), c.train().optim());
     assertEquals(Config.defaults().network(), c.network());
     assertEquals(Config.defaults().eval(), c.eval());
@@ -137,6 +137,9 @@ class ConfigLoaderTest {
     assertThrows(UserError.class, () -> ConfigLoader.load(null, List.of(o("train/optim/quirks", "x"))));
     assertThrows(UserError.class, () -> ConfigLoader.load(null, List.of(o("train/batch_size_train", "0"))));
     assertThrows(UserError.class, () -> ConfigLoader.load(null, List.of(o("augment/crop_scale", "[1.0, 0.2]"))));
+    UserError warm = assertThrows(UserError.class,
+        () -> ConfigLoader.load(null, List.of(o("train/max_epochs", "10"))));
+    assertTrue(warm.getMessage().contains("train/warmup_epochs"), warm.getMessage());
     UserError e = assertThrows(UserError.class,
         () -> ConfigLoader.load(null, List.of(o("num_machines", "2"), o("machine_rank", "2"))));
     assertTrue(e.getMessage().contains("machine_rank"), e.getMessage());

@@ -240,6 +240,9 @@ public final class Pretraining implements AutoCloseable {
       Path previous) throws IOException {
     // Every rank reads (cheap) so collectives stay in step; only the chief writes.
     Map<String, NpyArray> values = variables.read(session);
+    // Every rank checks (the values agree across ranks), so all stop together.
+    NonFiniteLossError.checkWeights(values, state.globalStep(),
+        state.midEpoch() ? state.epoch() + 1 : state.epoch(), previous);
     if (store == null) {
       return previous;
     }

@@ -63,19 +63,41 @@ class EndToEndResumeTest {
    * time, so no tolerance is needed (a mismatch means resume lost or repeated some state).
    */
   @Test
-  @Timeout(value = 150, unit = TimeUnit.SECONDS)
-  void killedMidEpochThenResumedEndsBitIdentical() throws Exception {
+  @Timeout(value = 240, unit = TimeUnit.SECONDS)
+  void killedMidStepAndMidSaveThenResumedEndsBitIdentical() throws Exception {
     Path run = tmp.resolve("killed");
-    Path log = tmp.resolve("child.log");
-    // A mid-epoch rolling save after every step: a kill lands mid-step or mid-save.
-    Process child = TinyRun.child(log, "--config", config.toString(), "--save_dir", run.toString(),
-        "--eval/enabled=False", "--train/checkpoint_minutes=1e-9");
-    boolean midSave = killMidEpoch(child, run, log);
-    System.out.println("killed the training child " + (midSave ? "during a checkpoint write" : "between saves"));
-    Checkpoint before = CheckpointStore.findLatest(run).orElseThrow();
-    assertTrue(before.state().midEpoch(), "not a mid-epoch checkpoint: " + before);
-    assertFalse(Files.exists(run.resolve("checkpoint_2")), "the kill came too late: " + before);
+    // A mid-epoch rolling save after every step, so kills land inside epochs.
+    String[] childArgs = {"--config", config.toString(), "--save_dir", run.toString(),
+        "--eval/enabled=False", "--train/checkpoint_minutes=1e-9"};
 
+    // 1. Killed during a step: as soon as the first rolling save is complete.
+    Path log1 = tmp.resolve("child1.log");
+    killWhen(TinyRun.child(log1, childArgs), log1, () -> newestResumeSave(run) > 0);
+    Checkpoint first = CheckpointStore.findLatest(run).orElseThrow();
+    assertTrue(first.state().midEpoch(), "not a mid-epoch checkpoint: " + first);
+
+    // 2. Resumed, then killed while it writes a later rolling save (or, if the poll misses every
+    // write, after the next one: a second mid-step kill).
+    Path log2 = tmp.resolve("child2.log");
+    long[] seen = {first.state().globalStep()};
+    boolean midWrite = killWhen(TinyRun.child(log2, childArgs), log2, () -> {
+      long newest = newestResumeSave(run);
+      if (newest > first.state().globalStep() && saveInProgress(run)) {
+        return true;
+      }
+      if (newest > seen[0] + 1) {
+        seen[0] = -1; // marks the fallback
+        return true;
+      }
+      return false;
+    }) && seen[0] >= 0;
+    System.out.println("second kill " + (midWrite ? "hit a checkpoint write" : "came between saves"));
+    assertTrue(TinyRun.read(log2).contains("resuming from " + first.dir()), TinyRun.read(log2));
+    Checkpoint second = CheckpointStore.findLatest(run).orElseThrow();
+    assertTrue(second.state().globalStep() > first.state().globalStep(), first + " then " + second);
+    assertFalse(Files.exists(run.resolve("checkpoint_2")), "the kill came too late: " + second);
+
+    // 3. Resumed to the end in this JVM.
     TinyRun.Exit resumed = TinyRun.main("--config", config.toString(), "--save_dir", run.toString(),
         "--eval/enabled=False");
     assertEquals(0, resumed.code(), resumed.stderr());
@@ -83,39 +105,26 @@ class EndToEndResumeTest {
       assertEquals(List.of(), left.filter(p -> p.getFileName().toString().contains(".tmp-")).toList());
     }
     assertArrayEquals(finalWeights(reference), finalWeights(run),
-        "resumed from " + before + " but ended with other weights");
+        "resumed from " + first + ", then " + second + ", but ended with other weights");
   }
 
-  /**
-   * SIGKILLs the child once a mid-epoch save is complete and, preferably, the next one is being
-   * written (a {@code .tmp-} directory exists); failing that, right after the second save, which
-   * is mid-step. Returns whether the kill hit a write.
-   */
-  private static boolean killMidEpoch(Process child, Path run, Path log) throws Exception {
-    boolean midSave = false;
+  /** SIGKILLs the child when {@code due} first holds (polled every 0.1 ms); true if it ever held. */
+  private static boolean killWhen(Process child, Path log, java.util.function.BooleanSupplier due)
+      throws Exception {
     try {
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(100);
-      long first = -1;
       while (System.nanoTime() < deadline && child.isAlive()) {
-        long newest = newestResumeSave(run);
-        if (newest > 0 && first < 0) {
-          first = newest;
-        }
-        if (newest > 0 && saveInProgress(run)) {
-          midSave = true;
-          break;
-        }
-        if (first > 0 && newest > first) {
-          break;
+        if (due.getAsBoolean()) {
+          return true;
         }
         Thread.sleep(0, 100_000);
       }
       assertTrue(child.isAlive(), () -> "child ended before the kill: " + TinyRun.read(log));
+      throw new AssertionError("no kill point within 100 s: " + TinyRun.read(log));
     } finally {
       child.destroyForcibly(); // SIGKILL on Linux
       assertTrue(child.waitFor(20, TimeUnit.SECONDS));
     }
-    return midSave;
   }
 
   private static boolean saveInProgress(Path run) {

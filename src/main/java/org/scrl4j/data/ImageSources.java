@@ -33,6 +33,9 @@ public final class ImageSources {
    * from what {@code root} holds.
    */
   public static ImageSource open(Path root, String format, Split split) {
+    if (!Files.isDirectory(root)) {
+      throw new UserError("dataset root " + root + " does not exist or is not a directory");
+    }
     return switch (format) {
       case "tfrecord" -> TfRecordSource.open(root, split);
       case "folder" -> FolderSource.open(root, split);

@@ -425,7 +425,7 @@ public final class InputPipeline {
         }
         if (problem != null) {
           return new UserError("corrupt image " + ri.describe(i) + ": " + problem
-              + "; replace or remove it, or set skipCorrupt to skip such records");
+              + "; replace or remove it, or pass --dataset/skip_corrupt=True to skip such records");
         }
       }
     }

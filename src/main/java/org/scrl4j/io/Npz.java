@@ -60,6 +60,8 @@ public final class Npz {
     return out;
   }
 
+  private static final java.time.LocalDateTime ENTRY_TIME = java.time.LocalDateTime.of(1980, 1, 1, 0, 0);
+
   /** Writes an uncompressed .npz with one {@code <key>.npy} entry per array, in map order. */
   public static void write(Path file, Map<String, NpyArray> arrays) {
     try {
@@ -74,6 +76,8 @@ public final class Npz {
           byte[] bytes = toNpy(a.getValue());
           ZipEntry e = new ZipEntry(a.getKey() + ".npy");
           e.setMethod(ZipEntry.STORED);
+          // A fixed entry time (numpy's savez uses the same): equal arrays give byte-identical files.
+          e.setTimeLocal(ENTRY_TIME);
           e.setSize(bytes.length);
           e.setCompressedSize(bytes.length);
           CRC32 crc = new CRC32();

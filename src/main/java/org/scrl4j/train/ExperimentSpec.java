@@ -50,6 +50,13 @@ public final class ExperimentSpec {
 
   public static BoxParams boxes(Config c) {
     var s = c.network().scrl();
+    if (!s.enabled()) {
+      // BYOL ignores the boxes the shared pipeline still draws: any valid setting will do, and
+      // SCRL-only keys must not reject a BYOL run (e.g. min_size 32 with 32 px crops).
+      int size = c.augment().inputSize();
+      return new BoxParams(size, Math.max(1, Math.min(s.minSize(), size / 2)), 1, 0.5, true,
+          BoxParams.defaults().tries(), false, 0.1);
+    }
     if (s.samplingRatio() != -1 || s.detectronAligned() || s.spatialScale() != 1.0 / 32) {
       throw new UserError("network/scrl: only sampling_ratio -1, spatial_scale 0.03125 and "
           + "detectron_aligned false (the paper setting) are wired into the training step");

@@ -31,7 +31,6 @@ import org.tensorflow.Graph;
 import org.tensorflow.Operand;
 import org.tensorflow.Result;
 import org.tensorflow.Session;
-import org.tensorflow.exceptions.TensorFlowException;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.op.Op;
 import org.tensorflow.op.Ops;
@@ -220,9 +219,8 @@ public final class LinearEvaluation {
               fields.put("acc", 100.0 * ((TFloat32) res.get(1)).getFloat());
               fields.put("lr", (double) ((TFloat32) res.get(2)).getFloat());
               progress.update(i + 1, fields);
-            } catch (TensorFlowException e) {
-              RuntimeException data = trainInput == null ? null : trainInput.explain(session, e);
-              throw data != null ? data : e;
+            } catch (RuntimeException e) {
+              throw InputErrors.explain(trainInput, session, e);
             } finally {
               closeAll(fed);
             }
@@ -280,9 +278,8 @@ public final class LinearEvaluation {
             ls[j] = l.getLong(j);
           }
           labelRows.add(ls);
-        } catch (TensorFlowException e) {
-          RuntimeException data = p.explain(session, e);
-          throw data != null ? data : e;
+        } catch (RuntimeException e) {
+          throw InputErrors.explain(p, session, e);
         }
         progress.update(i + 1, Map.of());
       }

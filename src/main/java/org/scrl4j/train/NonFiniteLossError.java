@@ -1,7 +1,9 @@
 package org.scrl4j.train;
 
 import java.nio.file.Path;
+import java.util.Map;
 import org.scrl4j.UserError;
+import org.scrl4j.io.NpyArray;
 
 /**
  * Training diverged: the loss became NaN or infinite. Stops the run before the poisoned weights
@@ -23,6 +25,12 @@ public final class NonFiniteLossError extends UserError {
     return step;
   }
 
+  private static String kept(Path lastGoodCheckpoint) {
+    return lastGoodCheckpoint == null
+        ? "no checkpoint was written yet"
+        : "the last good checkpoint " + lastGoodCheckpoint + " is kept and a restart resumes from it";
+  }
+
   /**
    * Throws when {@code loss} is NaN or infinite; call with every step's fetched loss, before any
    * checkpoint of that step is saved.
@@ -33,10 +41,31 @@ public final class NonFiniteLossError extends UserError {
     if (Double.isFinite(loss)) {
       return;
     }
-    String kept = lastGoodCheckpoint == null
-        ? "no checkpoint was written yet"
-        : "the last good checkpoint " + lastGoodCheckpoint + " is kept and a restart resumes from it";
     throw new NonFiniteLossError("loss became " + loss + " at step " + globalStep + " (epoch " + epoch
-        + "); training stopped, " + kept + "; lower train/optim/lr or check the input data", globalStep);
+        + "); training stopped, " + kept(lastGoodCheckpoint) + "; lower train/optim/lr or check the input data",
+        globalStep);
+  }
+
+  /**
+   * Throws when a float variable about to be checkpointed holds NaN or infinity: a step's loss is
+   * computed before its update, so a non-finite gradient shows up first in the weights, and saving
+   * them would make checkpoint_last a checkpoint that can only diverge again.
+   *
+   * @param values the variables to save, by name
+   */
+  public static void checkWeights(Map<String, NpyArray> values, long globalStep, int epoch,
+      Path lastGoodCheckpoint) {
+    for (Map.Entry<String, NpyArray> e : values.entrySet()) {
+      if (e.getValue().dtype() != NpyArray.Dtype.F4) {
+        continue;
+      }
+      for (float v : e.getValue().floats()) {
+        if (!Float.isFinite(v)) {
+          throw new NonFiniteLossError("weights became " + v + " at step " + globalStep + " (epoch "
+              + epoch + ", " + e.getKey() + "); training stopped before saving them, "
+              + kept(lastGoodCheckpoint) + "; lower train/optim/lr or check the input data", globalStep);
+        }
+      }
+    }
   }
 }

@@ -12,7 +12,6 @@ import org.scrl4j.model.ForwardContext;
 import org.tensorflow.Operand;
 import org.tensorflow.Result;
 import org.tensorflow.Session;
-import org.tensorflow.exceptions.TensorFlowException;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
@@ -62,9 +61,8 @@ final class OnlineValidation {
       try (Result r = dist.run(() -> session.runner().fetch(correct).fetch(count).run())) {
         totals[0] += ((TFloat32) r.get(0)).getFloat();
         totals[1] += ((TFloat32) r.get(1)).getFloat();
-      } catch (TensorFlowException e) {
-        RuntimeException data = input.explain(session, e);
-        throw data != null ? data : e;
+      } catch (RuntimeException e) {
+        throw InputErrors.explain(input, session, e);
       }
     }
     input.endEpoch(session);

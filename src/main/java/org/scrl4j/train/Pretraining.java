@@ -29,7 +29,6 @@ import org.tensorflow.Graph;
 import org.tensorflow.Operand;
 import org.tensorflow.Result;
 import org.tensorflow.Session;
-import org.tensorflow.exceptions.TensorFlowException;
 import org.tensorflow.op.Op;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Variable;
@@ -63,6 +62,7 @@ public final class Pretraining implements AutoCloseable {
   private final Op broadcastInit;
   private final long stepsPerEpoch;
   private final int batch;
+  private final Optional<Checkpoint> resume;
 
   public Pretraining(Config cfg, DistContext dist, ImageSource train, ImageSource val, Path saveDir,
       Path loadDir) {
@@ -82,6 +82,10 @@ public final class Pretraining implements AutoCloseable {
         new PretrainAugmentation(ExperimentSpec.augment(cfg), ExperimentSpec.boxes(cfg));
     input = InputPipeline.build(tf.withSubScope("train_input"), train,
         new PretrainTransform(augmentation), options);
+    // Before the model graph (minutes for ResNet-50): a bad load_dir or an incompatible checkpoint
+    // fails at once.
+    resume = CheckpointStore.resolveResume(saveDir, loadDir.equals(saveDir) ? null : loadDir,
+        cfg.network().name(), cfg.network().width(), cfg.method(), input.imagesPerEpoch());
     long available = input.stepsPerEpoch();
     int cap = cfg.train().maxStepsPerEpoch();
     stepsPerEpoch = cap > 0 ? Math.min(cap, available) : available;
@@ -139,9 +143,6 @@ public final class Pretraining implements AutoCloseable {
   public Outcome run() throws IOException {
     int epochs = cfg.train().maxEpochs();
     CheckpointStore store = dist.isChief() ? CheckpointStore.create(saveDir) : null;
-    Optional<Checkpoint> resume = CheckpointStore.resolveResume(saveDir,
-        loadDir.equals(saveDir) ? null : loadDir, cfg.network().name(), cfg.network().width(),
-        cfg.method(), input.imagesPerEpoch());
     initialise(resume);
     CheckpointState state = resume.map(Checkpoint::state).orElse(null);
     int doneEpochs = state == null ? 0 : state.epoch();
@@ -240,6 +241,9 @@ public final class Pretraining implements AutoCloseable {
       Path previous) throws IOException {
     // Every rank reads (cheap) so collectives stay in step; only the chief writes.
     Map<String, NpyArray> values = variables.read(session);
+    // Every rank checks (the values agree across ranks), so all stop together.
+    NonFiniteLossError.checkWeights(values, state.globalStep(),
+        state.midEpoch() ? state.epoch() + 1 : state.epoch(), previous);
     if (store == null) {
       return previous;
     }
@@ -281,9 +285,8 @@ public final class Pretraining implements AutoCloseable {
       double evLoss = evaluator ? ((TFloat32) res.get(5)).getFloat() : Double.NaN;
       double acc = evaluator ? ((TFloat32) res.get(6)).getFloat() : Double.NaN;
       return new StepResult(loss, reg, evLoss, acc, lr, m, gs);
-    } catch (TensorFlowException e) {
-      RuntimeException data = input.explain(session, e);
-      throw data != null ? data : e;
+    } catch (RuntimeException e) {
+      throw InputErrors.explain(input, session, e);
     }
   }
 

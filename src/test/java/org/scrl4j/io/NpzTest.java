@@ -104,4 +104,24 @@ class NpzTest {
     assertTrue(bad.getMessage().contains("x.npy"));
     assertThrows(IllegalArgumentException.class, () -> NpyArray.of(new float[3], 2, 2));
   }
+
+  /** Equal arrays give equal files (checkpoint comparisons by bytes): no wall-clock time inside. */
+  @Test
+  void entriesCarryTheFixedDosTimeOf1980() throws Exception {
+    Map<String, NpyArray> m = new LinkedHashMap<>();
+    m.put("a", NpyArray.of(new float[] {1, 2}, 2));
+    m.put("b", NpyArray.of(new long[] {3}));
+    Path f = dir.resolve("t.npz");
+    Npz.write(f, m);
+    byte[] bytes = Files.readAllBytes(f);
+    int entries = 0;
+    for (int i = 0; i + 30 <= bytes.length; i++) {
+      if (bytes[i] == 'P' && bytes[i + 1] == 'K' && bytes[i + 2] == 3 && bytes[i + 3] == 4) {
+        // Local file header: mod time at +10 (0 = 00:00:00), mod date at +12 (0x0021 = 1980-01-01).
+        assertArrayEquals(new byte[] {0, 0, 0x21, 0}, java.util.Arrays.copyOfRange(bytes, i + 10, i + 14));
+        entries++;
+      }
+    }
+    assertEquals(2, entries);
+  }
 }

@@ -22,7 +22,7 @@ public record BoxParams(
   public BoxParams {
     if (minSize < 1 || minSize >= inputSize) {
       throw new UserError("network.scrl.min_size " + minSize + " must be in [1, "
-          + (inputSize - 1) + "], e.g. 32");
+          + (inputSize - 1) + "], e.g. " + Math.max(1, inputSize / 7) + " (32 for 224 px crops)");
     }
     if (boxesPerImage < 1) {
       throw new UserError("network.scrl.num_patches_per_image " + boxesPerImage

@@ -127,6 +127,7 @@ public final class DemoCommand implements Command {
     Path npz = run.saveDir().resolve("backbone_torchvision.npz");
     TorchvisionExporter.write(w, npz);
     Path savedModel = run.saveDir().resolve("backbone_savedmodel");
+    deleteTree(savedModel); // the demo's own export of an earlier run into this folder
     SavedModelExporter.export(w, savedModel);
     Outcome outcome = new Outcome(run.saveDir(), rows, train.size(), val.size(), npz, savedModel,
         since(start));
@@ -194,8 +195,9 @@ public final class DemoCommand implements Command {
     }
     double pre = o.rows().get(0).top1();
     double best = Math.max(o.rows().get(1).top1(), o.rows().get(2).top1());
-    sb.append(String.format(Locale.ROOT, "pre-training %s the better baseline by %.2f points%n",
-        pre > best ? "beats" : "does NOT beat", Math.abs(pre - best)));
+    sb.append(String.format(Locale.ROOT, "pre-training is %.2f points %s the better baseline%s%n",
+        Math.abs(pre - best), pre > best ? "above" : "BELOW", pre > best ? "" : " (it does not pay off"
+            + " at these settings)"));
     sb.append(String.format("wall time %s; run folder %s%nexports: %s, %s%n", clock(o.wallTime()),
         o.runDir(), o.torchvision(), o.savedModel()));
     return sb.toString();
@@ -217,6 +219,17 @@ public final class DemoCommand implements Command {
   private static String clock(Duration d) {
     long s = d.toSeconds();
     return String.format("%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60);
+  }
+
+  private static void deleteTree(Path dir) throws IOException {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try (var paths = Files.walk(dir)) {
+      for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.delete(p);
+      }
+    }
   }
 
   private static boolean hasIdxFiles(Path dir) {

@@ -66,7 +66,7 @@ public final class DemoCommand implements Command {
       src = Path.of(rest.get(i + 1));
       rest.subList(i, i + 2).clear();
     }
-    if (!rest.contains("--config")) {
+    if (rest.stream().noneMatch(a -> a.equals("--config") || a.startsWith("--config="))) {
       rest.addAll(0, List.of("--config", home().resolve(CONFIG).toString()));
     }
     ConfigCommandLine.Parsed parsed = ConfigCommandLine.parse(rest);

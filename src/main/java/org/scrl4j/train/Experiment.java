@@ -103,7 +103,8 @@ public final class Experiment {
     return RunDirectory.createNumbered(RunDirectory.DEFAULT_ROOT, configName).path();
   }
 
-  private static ImageSource source(Config cfg, Split split) {
+  /** The split of dataset/root, limited to max_images / max_eval_images spread over it. */
+  public static ImageSource source(Config cfg, Split split) {
     if (cfg.dataset().root() == null) {
       throw new UserError("no dataset: set dataset/root in the config or pass --dataset/root DIR "
           + "(TFRecord shards train-*-of-* / validation-*-of-*, or train/<class>/*.JPEG folders; "

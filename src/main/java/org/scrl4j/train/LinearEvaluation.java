@@ -21,7 +21,6 @@ import org.scrl4j.model.ForwardContext;
 import org.scrl4j.model.LinearClassifier;
 import org.scrl4j.model.ParamStore;
 import org.scrl4j.model.ResNet;
-import org.scrl4j.model.ResNetSpec;
 import org.scrl4j.model.TensorValues;
 import org.scrl4j.optim.Gradients;
 import org.scrl4j.optim.Lars;
@@ -46,11 +45,17 @@ import org.tensorflow.types.TInt64;
  *
  * <p>With {@code eval.cached_features} the features of centre crops are computed once and the head
  * trains on them (no augmentation): the same head and optimiser, many times faster on a CPU.
+ *
+ * <p>{@link #runOnPixels} is the same probe on the flattened normalised input images instead of
+ * backbone features: the baseline a learned representation has to beat.
  */
 public final class LinearEvaluation {
   private static final Logger log = LogManager.getLogger(LinearEvaluation.class);
 
   public record Outcome(double lastTop1, double maxTop1, int maxEpoch, int epochs) {}
+
+  /** What the probe reads. */
+  private enum Input { BACKBONE, PIXELS }
 
   private LinearEvaluation() {}
 
@@ -60,13 +65,23 @@ public final class LinearEvaluation {
    */
   public static Outcome run(Config cfg, DistContext dist, ImageSource train, ImageSource val,
       Map<String, NpyArray> backbone) {
+    return run(cfg, dist, train, val, backbone, Input.BACKBONE);
+  }
+
+  /** The same probe, protocol and settings on the raw pixels (input_size^2 x 3 per image). */
+  public static Outcome runOnPixels(Config cfg, DistContext dist, ImageSource train, ImageSource val) {
+    return run(cfg, dist, train, val, null, Input.PIXELS);
+  }
+
+  private static Outcome run(Config cfg, DistContext dist, ImageSource train, ImageSource val,
+      Map<String, NpyArray> backbone, Input input) {
     if (train.numClasses() == 0 || val.numClasses() == 0) {
       throw new UserError("linear evaluation needs labelled images; " + train.split() + " or "
           + val.split() + " has none (set --eval/enabled=false to skip it)");
     }
     try (Graph graph = new Graph()) {
       Ops tf = dist.place(Ops.create(graph));
-      return new Run(cfg, dist, graph, tf, train, val, backbone).execute();
+      return new Run(cfg, dist, graph, tf, train, val, backbone, input).execute();
     }
   }
 
@@ -81,13 +96,14 @@ public final class LinearEvaluation {
     private final Map<String, NpyArray> weights;
     private final ParamStore store;
     private final ResNet backbone;
+    private final long featureDim;
     private final int classes;
     private final boolean cached;
     private final int batch;
     private final Collectives collectives;
 
     Run(Config cfg, DistContext dist, Graph graph, Ops tf, ImageSource train, ImageSource val,
-        Map<String, NpyArray> weights) {
+        Map<String, NpyArray> weights, Input input) {
       this.cfg = cfg;
       this.graph = graph;
       this.dist = dist;
@@ -96,8 +112,10 @@ public final class LinearEvaluation {
       this.valSource = val;
       this.weights = weights;
       this.store = new ParamStore(tf);
-      ResNetSpec spec = ExperimentSpec.arch(cfg);
-      this.backbone = ResNet.create(store, "online/backbone", spec);
+      int size = cfg.augment().inputSize();
+      this.backbone = input == Input.PIXELS ? null
+          : ResNet.create(store, "online/backbone", ExperimentSpec.arch(cfg));
+      this.featureDim = backbone == null ? (long) size * size * 3 : backbone.featureDim();
       this.classes = train.numClasses();
       this.cached = cfg.eval().cachedFeatures();
       this.batch = cfg.eval().batchSizeTrain();
@@ -108,7 +126,6 @@ public final class LinearEvaluation {
       int size = cfg.augment().inputSize();
       int calls = ExperimentSpec.parallelCalls(cfg.eval().numWorkers());
       ForwardContext inference = ForwardContext.inference(tf);
-      long featureDim = backbone.featureDim();
 
       // Features: from images through the frozen backbone, or fed from the cache.
       InputPipeline trainInput = null;
@@ -127,7 +144,7 @@ public final class LinearEvaluation {
             PipelineOptions.training(batch, dist.rank(), dist.world(), cfg.seed())
                 .withSkipCorrupt(cfg.dataset().skipCorrupt()).withParallelCalls(calls));
         Operand<TFloat32> images = trainInput.output(SingleViewTransform.IMAGE);
-        trainFeatures = tf.stopGradient(backbone.apply(inference.in("train"), images).pooled());
+        trainFeatures = tf.stopGradient(featuresOf(inference.in("train"), images));
         trainLabels = trainInput.output(InputPipeline.LABEL);
       }
       InputPipeline valInput = InputPipeline.build(tf.withSubScope("val_input"), valSource,
@@ -135,7 +152,7 @@ public final class LinearEvaluation {
           PipelineOptions.evaluation(cfg.eval().batchSizeEval(), dist.rank(), dist.world())
               .withSkipCorrupt(cfg.dataset().skipCorrupt()).withParallelCalls(calls));
       Operand<TFloat32> valFeatures =
-          backbone.apply(inference.in("val"), valInput.output(SingleViewTransform.IMAGE)).pooled();
+          featuresOf(inference.in("val"), valInput.output(SingleViewTransform.IMAGE));
       Operand<TInt64> valLabels = valInput.output(InputPipeline.LABEL);
 
       // The probe and its optimiser.
@@ -251,9 +268,16 @@ public final class LinearEvaluation {
           PipelineOptions.evaluation(cfg.eval().batchSizeEval(), dist.rank(), dist.world())
               .withSkipCorrupt(cfg.dataset().skipCorrupt()).withParallelCalls(calls));
       ForwardContext inference = ForwardContext.inference(tf);
-      Operand<TFloat32> f = backbone.apply(inference.in("train_cache"),
-          p.output(SingleViewTransform.IMAGE)).pooled();
+      Operand<TFloat32> f = featuresOf(inference.in("train_cache"), p.output(SingleViewTransform.IMAGE));
       return new CachedInput(p, f, p.output(InputPipeline.LABEL));
+    }
+
+    /** The frozen backbone's pooled features, or the images flattened to rows. */
+    private Operand<TFloat32> featuresOf(ForwardContext inference, Operand<TFloat32> images) {
+      if (backbone == null) {
+        return tf.reshape(images, tf.constant(new long[] {-1, featureDim}));
+      }
+      return backbone.apply(inference, images).pooled();
     }
 
     private record CachedInput(InputPipeline pipeline, Operand<TFloat32> features,
@@ -268,7 +292,7 @@ public final class LinearEvaluation {
           p.options().batchSize(), 0);
       List<float[]> rows = new ArrayList<>();
       List<long[]> labelRows = new ArrayList<>();
-      int dim = (int) backbone.featureDim();
+      int dim = (int) featureDim;
       for (long i = 0; i < steps; i++) {
         try (Result r = dist.run(() -> session.runner().fetch(f).fetch(labels).run())) {
           rows.add(TensorValues.floats(r.get(0)));

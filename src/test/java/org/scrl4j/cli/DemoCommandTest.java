@@ -1,0 +1,94 @@
+package org.scrl4j.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.zip.GZIPOutputStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.scrl4j.UserError;
+import org.scrl4j.config.Config;
+import org.scrl4j.config.ConfigLoader;
+import org.scrl4j.config.ConfigLoader.Override;
+import org.scrl4j.data.IdxFiles;
+
+/** The demo's plumbing on a few dozen images and a width-4 network (not the demo's numbers). */
+class DemoCommandTest {
+  @TempDir
+  Path tmp;
+
+  @Test
+  void tinyDemoConvertsTrainsProbesThreeWaysAndExports() throws IOException {
+    assumeTrue(Files.isDirectory(DemoCommand.SYSTEM_FASHION_MNIST), "Fashion-MNIST not installed");
+    Path src = tmp.resolve("idx");
+    firstImages(src, "train", 48);
+    firstImages(src, "t10k", 24);
+    Path cache = tmp.resolve("cache");
+    Config cfg = ConfigLoader.load(Path.of(DemoCommand.CONFIG), List.of(
+        new Override("dataset/root", cache.toString()),
+        new Override("save_dir", tmp.resolve("run").toString()),
+        new Override("dataset/max_images", "0"), new Override("dataset/max_eval_images", "0"),
+        new Override("network/width", "4"), new Override("network/proj_head/input_size", "32"),
+        new Override("augment/input_size", "32"),
+        new Override("network/scrl/min_size", "8"),
+        new Override("train/batch_size_train", "16"), new Override("train/max_epochs", "1"),
+        new Override("train/warmup_epochs", "0"), new Override("eval/max_epochs", "1"),
+        new Override("eval/warmup_epochs", "0"), new Override("eval/batch_size_train", "16"),
+        new Override("eval/batch_size_eval", "24"), new Override("train/batch_size_eval", "24")));
+
+    DemoCommand.Outcome o = DemoCommand.execute(cfg, src, cache);
+
+    assertEquals(3, o.rows().size());
+    for (DemoCommand.Row r : o.rows()) {
+      assertTrue(r.top1() >= 0 && r.top1() <= 100, r.toString());
+    }
+    assertTrue(o.rows().get(2).features().contains("32x32x3"), o.rows().toString());
+    assertTrue(Files.size(o.torchvision()) > 0);
+    assertTrue(Files.isRegularFile(o.savedModel().resolve("saved_model.pb")));
+    assertTrue(Files.isRegularFile(cache.resolve("labels.txt")));
+    assertTrue(Files.notExists(tmp.resolve("cache.partial")), "conversion renamed into place");
+    String table = Files.readString(o.runDir().resolve("log_result.txt"));
+    assertTrue(table.contains("raw pixels") && table.contains("random-init"), table);
+    assertEquals(48, o.trainImages());
+    assertEquals(24, o.testImages());
+  }
+
+  @Test
+  void aSourceWithoutIdxFilesNamesWhatIsMissing() {
+    UserError e = assertThrows(UserError.class, () -> DemoCommand.ensureInstalled(tmp));
+    assertTrue(e.getMessage().contains("train-images-idx3-ubyte"), e.getMessage());
+  }
+
+  /** The first n images and labels of a Fashion-MNIST split as idx .gz files. */
+  private static void firstImages(Path dir, String split, int n) throws IOException {
+    Files.createDirectories(dir);
+    Path fm = DemoCommand.SYSTEM_FASHION_MNIST;
+    IdxFiles.Images images = IdxFiles.readImages(IdxFiles.find(fm, split + "-images-idx3-ubyte"));
+    int[] labels = IdxFiles.readLabels(IdxFiles.find(fm, split + "-labels-idx1-ubyte"));
+    try (DataOutputStream out = new DataOutputStream(new GZIPOutputStream(
+        Files.newOutputStream(dir.resolve(split + "-images-idx3-ubyte.gz"))))) {
+      out.writeInt(2051);
+      out.writeInt(n);
+      out.writeInt(images.rows());
+      out.writeInt(images.cols());
+      for (int i = 0; i < n; i++) {
+        out.write(images.pixels()[i]);
+      }
+    }
+    try (DataOutputStream out = new DataOutputStream(new GZIPOutputStream(
+        Files.newOutputStream(dir.resolve(split + "-labels-idx1-ubyte.gz"))))) {
+      out.writeInt(2049);
+      out.writeInt(n);
+      for (int i = 0; i < n; i++) {
+        out.writeByte(labels[i]);
+      }
+    }
+  }
+}

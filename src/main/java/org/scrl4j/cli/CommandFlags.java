@@ -20,12 +20,22 @@ public final class CommandFlags {
 
   public CommandFlags(String command) {
     this.command = command;
-    options.addOption(Option.builder().longOpt("help").desc("show this help").build());
+    options.addOption(Option.builder("h").longOpt("help").desc("show this help").build());
   }
 
   public CommandFlags flag(String name, String arg, String description) {
     options.addOption(Option.builder().longOpt(name).hasArg().argName(arg).desc(description).build());
     return this;
+  }
+
+  /** A flag without a value, such as {@code --force}. */
+  public CommandFlags toggle(String name, String description) {
+    options.addOption(Option.builder().longOpt(name).desc(description).build());
+    return this;
+  }
+
+  public boolean isSet(String name) {
+    return line.hasOption(name);
   }
 
   /** Parses; returns false when --help was asked (the help has been printed). */

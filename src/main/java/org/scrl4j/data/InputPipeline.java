@@ -365,7 +365,7 @@ public final class InputPipeline {
         TInt64 tse = TInt64.vectorOf(options.seed(), epoch)) {
       session.runner().feed(fileTable, tp).feed(fileIds, tid).feed(offsets, to).feed(lengths, tl).feed(footers, tfo)
           .feed(labels, tla).feed(indices, ti).feed(positions, tpo).feed(seedAndEpoch, tse)
-          .addTarget(makeIterator).addTarget(resetCounters).run();
+          .addTarget(makeIterator).addTarget(resetCounters).run().close();
     }
     this.epoch = epoch;
     this.epochImages = images;

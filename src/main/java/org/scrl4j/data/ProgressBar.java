@@ -4,8 +4,8 @@ import java.io.PrintStream;
 import java.util.Locale;
 
 /**
- * Progress of a long job with rate and ETA: a redrawn bar on a terminal, a plain line every 10%
- * (at most every few seconds) otherwise, so logs stay readable.
+ * Progress of a long job with rate and ETA: a bar redrawn at most five times a second on a
+ * terminal, otherwise a plain line at each 10% step, so logs stay readable.
  */
 public final class ProgressBar implements AutoCloseable {
   private final String label;

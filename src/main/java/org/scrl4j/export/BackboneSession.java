@@ -7,13 +7,13 @@ import org.scrl4j.io.NpyArray;
 import org.scrl4j.model.ForwardContext;
 import org.scrl4j.model.ParamStore;
 import org.scrl4j.model.ResNet;
+import org.scrl4j.model.TensorValues;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
 import org.tensorflow.Result;
 import org.tensorflow.Session;
 import org.tensorflow.Signature;
 import org.tensorflow.ndarray.Shape;
-import org.tensorflow.ndarray.buffer.DataBuffers;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.types.TFloat32;
@@ -111,14 +111,12 @@ public final class BackboneSession implements AutoCloseable {
   }
 
   static TFloat32 tensor(NpyArray a) {
-    return TFloat32.tensorOf(Shape.of(a.shape()), DataBuffers.of(a.floats(), true, false));
+    return TensorValues.tensor(a.floats(), a.shape());
   }
 
   /** Copies a tensor's values out while it is alive (reading after close gives garbage). */
   static NpyArray copy(TFloat32 t) {
-    float[] data = new float[(int) t.shape().size()];
-    t.copyTo(DataBuffers.of(data, false, false));
-    return NpyArray.of(data, t.shape().asArray());
+    return NpyArray.of(TensorValues.floats(t), t.shape().asArray());
   }
 
   @Override

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.stream.Collectors;
 import org.scrl4j.UserError;
 import org.scrl4j.cli.Command;
+import org.scrl4j.cli.CommandFlags;
 import org.scrl4j.io.NpyArray;
 import org.scrl4j.io.Npz;
 

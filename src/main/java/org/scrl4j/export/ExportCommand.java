@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Locale;
 import org.scrl4j.UserError;
 import org.scrl4j.cli.Command;
+import org.scrl4j.cli.CommandFlags;
 
 /**
  * {@code tools/scrl export --load_dir DIR --format savedmodel|torchvision|detectron2 --out PATH}:

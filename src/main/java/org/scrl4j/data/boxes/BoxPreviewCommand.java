@@ -28,6 +28,7 @@ import org.scrl4j.data.augment.AugmentParams;
 import org.scrl4j.data.augment.ColorOps;
 import org.scrl4j.data.augment.PretrainAugmentation;
 import org.scrl4j.data.augment.PretrainSample;
+import org.scrl4j.model.TensorValues;
 import org.tensorflow.Graph;
 import org.tensorflow.Result;
 import org.tensorflow.Session;
@@ -135,7 +136,7 @@ public final class BoxPreviewCommand implements Command {
           rows.add(row(original, files.get(i).getFileName().toString(), s,
               toImage((TFloat32) r.get(0), s), toImage((TFloat32) r.get(1), s),
               ints(r.get(2)), ints(r.get(3)), bool(r.get(4)), bool(r.get(5)),
-              floats(r.get(6)), floats(r.get(7)), bool(r.get(8))));
+              TensorValues.floats(r.get(6)), TensorValues.floats(r.get(7)), bool(r.get(8))));
         }
       }
     }
@@ -299,12 +300,6 @@ public final class BoxPreviewCommand implements Command {
   private static int[] ints(Tensor t) {
     int[] a = new int[(int) t.shape().size()];
     ((TInt32) t).copyTo(DataBuffers.of(a, false, false));
-    return a;
-  }
-
-  private static float[] floats(Tensor t) {
-    float[] a = new float[(int) t.shape().size()];
-    ((TFloat32) t).copyTo(DataBuffers.of(a, false, false));
     return a;
   }
 

@@ -1,4 +1,4 @@
-package org.scrl4j.export;
+package org.scrl4j.cli;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -12,24 +12,34 @@ import org.apache.commons.cli.Options;
 import org.apache.commons.cli.ParseException;
 import org.scrl4j.UserError;
 
-/** Flag parsing shared by {@code export} and {@code embed}: --name VALUE or --name=VALUE. */
-final class CommandFlags {
+/** Flag parsing shared by subcommands: --name VALUE or --name=VALUE, --help, one-line errors. */
+public final class CommandFlags {
   private final String command;
   private final Options options = new Options();
   private CommandLine line;
 
-  CommandFlags(String command) {
+  public CommandFlags(String command) {
     this.command = command;
-    options.addOption(Option.builder().longOpt("help").desc("show this help").build());
+    options.addOption(Option.builder("h").longOpt("help").desc("show this help").build());
   }
 
-  CommandFlags flag(String name, String arg, String description) {
+  public CommandFlags flag(String name, String arg, String description) {
     options.addOption(Option.builder().longOpt(name).hasArg().argName(arg).desc(description).build());
     return this;
   }
 
+  /** A flag without a value, such as {@code --force}. */
+  public CommandFlags toggle(String name, String description) {
+    options.addOption(Option.builder().longOpt(name).desc(description).build());
+    return this;
+  }
+
+  public boolean isSet(String name) {
+    return line.hasOption(name);
+  }
+
   /** Parses; returns false when --help was asked (the help has been printed). */
-  boolean parse(List<String> args) {
+  public boolean parse(List<String> args) {
     try {
       line = new DefaultParser().parse(options, args.toArray(String[]::new));
     } catch (ParseException e) {
@@ -46,17 +56,17 @@ final class CommandFlags {
     return true;
   }
 
-  String help() {
+  public String help() {
     StringWriter w = new StringWriter();
     new HelpFormatter().printHelp(new PrintWriter(w), 100, "tools/scrl " + command, null, options, 2, 2, null, true);
     return w.toString();
   }
 
-  String optional(String name) {
+  public String optional(String name) {
     return line.getOptionValue(name);
   }
 
-  String required(String name) {
+  public String required(String name) {
     String v = line.getOptionValue(name);
     if (v == null || v.isBlank()) {
       throw new UserError("--" + name + " is required; run tools/scrl " + command + " --help");
@@ -64,11 +74,11 @@ final class CommandFlags {
     return v;
   }
 
-  Path path(String name) {
+  public Path path(String name) {
     return Path.of(required(name));
   }
 
-  int positiveInt(String name, int fallback) {
+  public int positiveInt(String name, int fallback) {
     String v = line.getOptionValue(name);
     if (v == null) {
       return fallback;

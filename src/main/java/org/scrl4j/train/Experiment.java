@@ -30,6 +30,9 @@ public final class Experiment {
   private Experiment() {}
 
   public static Result run(Config cfg, String configName, DistContext dist) throws IOException {
+    // Open the data first: a missing or empty dataset should not leave a new run folder behind.
+    ImageSource train = source(cfg, Split.TRAIN);
+    ImageSource val = cfg.train().onlineEval() || cfg.eval().enabled() ? optionalVal(cfg) : null;
     Path saveDir = saveDir(cfg, configName, dist);
     Path loadDir = cfg.loadDir() != null ? Path.of(cfg.loadDir()) : saveDir;
     try (RunLogFile logFile = RunLogFile.attachToRun(saveDir, dist.rank())) {
@@ -38,8 +41,6 @@ public final class Experiment {
       }
       log.info("run folder {} ({} {} on {}, seed {})", saveDir, cfg.method().toUpperCase(),
           cfg.network().name(), cfg.dataset().root(), cfg.seed());
-      ImageSource train = source(cfg, Split.TRAIN);
-      ImageSource val = cfg.train().onlineEval() || cfg.eval().enabled() ? optionalVal(cfg) : null;
 
       Pretraining.Outcome pre = null;
       Map<String, NpyArray> weights = null;

@@ -70,7 +70,11 @@ public final class BenchCommand implements Command {
     }
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("what", what);
-    out.putAll(b.run(flags));
+    Map<String, Object> result = b.run(flags);
+    if (result == null) {
+      return 0; // a non-chief replica of a multi-process benchmark: rank 0 reports
+    }
+    out.putAll(result);
     out.put("peak_rss_mb", peakRssMb());
     System.out.println(json(out));
     return 0;

@@ -17,7 +17,8 @@ public interface Benchmark {
    * Runs the measurement. {@code flags} holds every flag but {@code --what} (names without the
    * dashes); reject unknown ones with a UserError.
    *
-   * @return the result fields, in print order (numbers, strings, booleans)
+   * @return the result fields, in print order (numbers, strings, booleans); null in a helper
+   *     process of a multi-process measurement (its rank 0 reports)
    */
   Map<String, Object> run(Map<String, String> flags) throws Exception;
 }

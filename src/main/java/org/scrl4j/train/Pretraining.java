@@ -20,6 +20,7 @@ import org.scrl4j.data.boxes.RoiRows;
 import org.scrl4j.dist.Collectives;
 import org.scrl4j.dist.DistContext;
 import org.scrl4j.io.NpyArray;
+import org.scrl4j.io.Npz;
 import org.scrl4j.model.ParamStore;
 import org.scrl4j.optim.EmaSchedule;
 import org.scrl4j.optim.Lars;
@@ -31,9 +32,12 @@ import org.tensorflow.Result;
 import org.tensorflow.Session;
 import org.tensorflow.op.Op;
 import org.tensorflow.op.Ops;
+import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.op.core.Variable;
+import org.tensorflow.ndarray.Shape;
 import org.tensorflow.types.TBool;
 import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TFloat64;
 import org.tensorflow.types.TInt64;
 import org.tensorflow.types.family.TType;
 
@@ -44,6 +48,9 @@ import org.tensorflow.types.family.TType;
  */
 public final class Pretraining implements AutoCloseable {
   private static final Logger log = LogManager.getLogger(Pretraining.class);
+  /** Environment variable naming a folder where every rank dumps its final variables (tests). */
+  public static final String DUMP_ENV = "SCRL_DUMP_FINAL_WEIGHTS";
+  private static final int RESUME_FIELDS = 5;
 
   /** How pre-training ended: the online evaluator's best and last top-1 (NaN without labels). */
   public record Outcome(int epochs, long globalStep, double lastTop1, double bestTop1, int bestEpoch,
@@ -60,6 +67,9 @@ public final class Pretraining implements AutoCloseable {
   private final CheckpointVariables variables;
   private final OnlineValidation validation;
   private final Op broadcastInit;
+  /** Rank 0's resume position fed in, every rank's copy out (null with one replica). */
+  private final Placeholder<TFloat64> chiefStateIn;
+  private final Operand<TFloat64> chiefStateOut;
   private final long stepsPerEpoch;
   private final int batch;
   private final Optional<Checkpoint> resume;
@@ -83,9 +93,11 @@ public final class Pretraining implements AutoCloseable {
     input = InputPipeline.build(tf.withSubScope("train_input"), train,
         new PretrainTransform(augmentation), options);
     // Before the model graph (minutes for ResNet-50): a bad load_dir or an incompatible checkpoint
-    // fails at once.
-    resume = CheckpointStore.resolveResume(saveDir, loadDir.equals(saveDir) ? null : loadDir,
-        cfg.network().name(), cfg.network().width(), cfg.method(), input.imagesPerEpoch());
+    // fails at once. Only rank 0 reads it; the others receive its values (save_dir need not be shared).
+    resume = dist.isChief()
+        ? CheckpointStore.resolveResume(saveDir, loadDir.equals(saveDir) ? null : loadDir,
+            cfg.network().name(), cfg.network().width(), cfg.method(), input.imagesPerEpoch())
+        : Optional.empty();
     long available = input.stepsPerEpoch();
     int cap = cfg.train().maxStepsPerEpoch();
     stepsPerEpoch = cap > 0 ? Math.min(cap, available) : available;
@@ -125,11 +137,25 @@ public final class Pretraining implements AutoCloseable {
     all.put("global_step", step.globalStep());
     variables = new CheckpointVariables(tf.withSubScope("checkpoint"), all);
     store.initializer();
-    // Every replica starts from rank 0's weights (the original's DDP broadcast).
+    // Every replica starts from rank 0's weights, momenta and global step (the original's DDP
+    // broadcast), fresh or resumed: only rank 0 reads a checkpoint, so save_dir need not be shared.
     List<Variable<TFloat32>> floats = new ArrayList<>();
     store.all().forEach(p -> floats.add(p.variable()));
     step.optimizer().momentumBuffers().forEach(m -> floats.add(m.variable()));
-    broadcastInit = collectives == null ? null : collectives.assignFromChief(floats);
+    if (collectives == null) {
+      broadcastInit = null;
+      chiefStateIn = null;
+      chiefStateOut = null;
+    } else {
+      Ops bc = tf.withSubScope("from_chief");
+      Variable<TInt64> gs = step.globalStep();
+      Operand<TInt64> chiefStep =
+          collectives.allReduceSum(dist.isChief() ? bc.identity(gs) : bc.zerosLike(gs));
+      broadcastInit = bc.withControlDependencies(
+          List.of(collectives.assignFromChief(floats), bc.assign(gs, chiefStep))).noOp();
+      chiefStateIn = bc.placeholder(TFloat64.class, Placeholder.shape(Shape.of(RESUME_FIELDS)));
+      chiefStateOut = collectives.allReduceSum(chiefStateIn);
+    }
 
     validation = classes > 0 && val != null
         ? new OnlineValidation(tf.withSubScope("online_validation"), val, step, cfg, dist, collectives)
@@ -144,30 +170,28 @@ public final class Pretraining implements AutoCloseable {
     int epochs = cfg.train().maxEpochs();
     CheckpointStore store = dist.isChief() ? CheckpointStore.create(saveDir) : null;
     initialise(resume);
-    CheckpointState state = resume.map(Checkpoint::state).orElse(null);
-    int doneEpochs = state == null ? 0 : state.epoch();
-    long position = state == null ? 0 : state.dataPosition() / ((long) batch * dist.world());
-    double best = state == null ? 0 : state.bestScore();
-    int bestEpoch = state == null ? 0 : state.bestEpoch();
+    double[] at = resumePosition(resume.map(Checkpoint::state).orElse(null));
+    int doneEpochs = (int) at[0];
+    long position = (long) at[2] / ((long) batch * dist.world());
+    double best = at[3];
+    int bestEpoch = (int) at[4];
     double last = Double.NaN;
     Path lastCheckpoint = resume.map(Checkpoint::dir).orElse(null);
     if (doneEpochs >= epochs) {
-      log.info("pre-training already finished ({} epochs) in {}", doneEpochs, lastCheckpoint);
-      return new Outcome(doneEpochs, state.globalStep(), Double.NaN, best, bestEpoch, lastCheckpoint);
+      log.info("pre-training already finished ({} epochs) in {}", doneEpochs,
+          lastCheckpoint != null ? lastCheckpoint : "rank 0's save_dir");
+      return new Outcome(doneEpochs, (long) at[1], Double.NaN, best, bestEpoch, lastCheckpoint);
     }
     CheckpointSchedule schedule = new CheckpointSchedule(cfg.train().snapshotInterval(), epochs,
         cfg.train().checkpointMinutes(), System::nanoTime);
     String configYaml = ConfigPrinter.toYaml(cfg);
-    long globalStep = state == null ? 0 : state.globalStep();
+    long globalStep = (long) at[1];
     try (TensorBoardWriter tb = dist.isChief() ? new TensorBoardWriter(saveDir) : null) {
-      log.debug("tensorboard restart marker at step {}", globalStep);
       if (tb != null) {
         tb.restartAt(globalStep);
       }
       for (int epoch = doneEpochs + 1; epoch <= epochs; epoch++) {
-        log.debug("starting epoch {} at step {}", epoch, position);
         input.startEpoch(session, epoch, position);
-        log.debug("epoch {} started", epoch);
         Progress progress = Progress.forEpoch(String.format("epoch %d/%d", epoch, epochs),
             stepsPerEpoch, (long) batch * dist.world(), (epochs - epoch) * stepsPerEpoch);
         for (long i = position; i < stepsPerEpoch; i++) {
@@ -229,7 +253,48 @@ public final class Pretraining implements AutoCloseable {
         }
       }
     }
+    dumpWeightsForTest();
     return new Outcome(epochs, globalStep, last, best, bestEpoch, lastCheckpoint);
+  }
+
+  /**
+   * (epoch, global step, images seen in the epoch, best score, best epoch) to resume from: rank 0's
+   * checkpoint values on every rank, zeros for a fresh start.
+   */
+  private double[] resumePosition(CheckpointState state) {
+    double[] local = state == null ? new double[RESUME_FIELDS]
+        : new double[] {state.epoch(), state.globalStep(), state.dataPosition(), state.bestScore(),
+            state.bestEpoch()};
+    if (chiefStateOut == null) {
+      return local;
+    }
+    double[] mine = dist.isChief() ? local : new double[RESUME_FIELDS];
+    try (TFloat64 in = TFloat64.vectorOf(mine);
+        Result r = dist.run(() -> session.runner().feed(chiefStateIn, in).fetch(chiefStateOut).run())) {
+      TFloat64 out = (TFloat64) r.get(0);
+      double[] agreed = new double[RESUME_FIELDS];
+      for (int i = 0; i < RESUME_FIELDS; i++) {
+        agreed[i] = out.getDouble(i);
+      }
+      if (!dist.isChief() && agreed[0] + agreed[1] > 0) {
+        log.info("rank {}: resuming with rank 0 at epoch {}, global step {}", dist.rank(),
+            (long) agreed[0], (long) agreed[1]);
+      }
+      return agreed;
+    }
+  }
+
+  /**
+   * Test hook: with {@value #DUMP_ENV} set to a folder, every rank writes its final variables there
+   * as rank{r}.npz (only rank 0 writes checkpoints, and replicas must be compared bit for bit).
+   */
+  private void dumpWeightsForTest() throws IOException {
+    String dir = System.getenv(DUMP_ENV);
+    if (dir == null || dir.isBlank()) {
+      return;
+    }
+    java.nio.file.Files.createDirectories(Path.of(dir));
+    Npz.write(Path.of(dir, "rank" + dist.rank() + ".npz"), variables.read(session));
   }
 
   /** The trained online backbone (TF names, TF layouts), for linear evaluation and export. */
@@ -251,13 +316,12 @@ public final class Pretraining implements AutoCloseable {
   }
 
   private void initialise(Optional<Checkpoint> resume) throws IOException {
-    log.debug("initialising variables");
     step.store().initialize(session, cfg.seed());
     session.runner().addTarget(step.initializer()).run().close();
-    log.debug("variables initialised");
     if (resume.isPresent()) {
       variables.restore(session, resume.get().readWeights());
-    } else if (broadcastInit != null) {
+    }
+    if (broadcastInit != null) {
       dist.run(() -> {
         session.runner().addTarget(broadcastInit).run().close();
         return null;

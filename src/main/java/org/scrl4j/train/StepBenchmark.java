@@ -9,6 +9,11 @@ import java.util.Random;
 import java.util.Set;
 import org.scrl4j.UserError;
 import org.scrl4j.cli.Benchmark;
+import org.scrl4j.dist.AllReduceBenchmark;
+import org.scrl4j.dist.Collectives;
+import org.scrl4j.dist.DistContext;
+import org.scrl4j.dist.DistSettings;
+import org.scrl4j.dist.LocalReplicas;
 import org.scrl4j.model.ByolNetwork;
 import org.scrl4j.model.ParamStore;
 import org.scrl4j.model.ResNetSpec;
@@ -32,7 +37,7 @@ import org.tensorflow.types.TInt64;
  */
 public final class StepBenchmark implements Benchmark {
   private static final Set<String> FLAGS = Set.of("arch", "batch", "size", "method", "steps",
-      "warmup", "width", "hidden", "out-dim", "classes", "seed");
+      "warmup", "width", "hidden", "out-dim", "classes", "seed", "num_devices", "dist_url");
 
   @Override
   public String what() {
@@ -42,7 +47,9 @@ public final class StepBenchmark implements Benchmark {
   @Override
   public String usage() {
     return "[--arch resnet50] [--batch 16] [--size 224] [--method scrl|byol] [--steps 5] [--warmup 2]"
-        + " [--width 64] [--hidden 4096] [--out-dim 256] [--classes 1000]";
+        + " [--width 64] [--hidden 4096] [--out-dim 256] [--classes 1000]"
+        + " [--num_devices N --dist_url auto|tcp://127.0.0.1:PORT] (N processes: synchronised BN,"
+        + " gradient all-reduce; adds the all-reduce's share of the step)";
   }
 
   @Override
@@ -72,10 +79,31 @@ public final class StepBenchmark implements Benchmark {
         intFlag(flags, "out-dim", 256));
     long seed = intFlag(flags, "seed", 0);
 
+    int devices = intFlag(flags, "num_devices", 1);
+    DistContext dist = DistContext.single();
+    if (devices > 1) {
+      DistSettings ds = DistSettings.parse(1, 0, devices, LocalReplicas.localIndex(),
+          flags.getOrDefault("dist_url", "auto"), "CPU");
+      List<String> argv = new ArrayList<>(List.of("bench", "--what", "step"));
+      flags.forEach((k, v) -> argv.addAll(List.of("--" + k, v)));
+      LocalReplicas.spawnSiblings(ds, argv);
+      dist = DistContext.start(ds);
+    }
+    try (DistContext d = dist) {
+      Map<String, Object> out = run(d, method, methodName, spec, heads, batch, size, steps, warmup,
+          classes, seed);
+      d.finish();
+      return d.isChief() ? out : null;
+    }
+  }
+
+  private Map<String, Object> run(DistContext dist, PretrainStep.Method method, String methodName,
+      ResNetSpec spec, ByolNetwork.HeadSpec heads, int batch, int size, int steps, int warmup,
+      int classes, long seed) {
     int views = 2 * batch;
     int boxesPerImage = 10;
     try (Graph g = new Graph()) {
-      Ops tf = Ops.create(g);
+      Ops tf = dist.place(Ops.create(g));
       Placeholder<TFloat32> viewsIn = tf.withName("views").placeholder(TFloat32.class,
           Placeholder.shape(Shape.of(views, size, size, 3)));
       Placeholder<TFloat32> boxesIn = method == PretrainStep.Method.SCRL
@@ -84,9 +112,10 @@ public final class StepBenchmark implements Benchmark {
           ? tf.withName("labels").placeholder(TInt64.class, Placeholder.shape(Shape.of(batch))) : null;
       ParamStore store = new ParamStore(tf);
       // the paper schedule shape (ImageNet, 256 per process): 5004 steps/epoch, 10 warm-up, 200 epochs
-      PretrainStep step = PretrainStep.build(tf, store, PretrainStep.Settings.local(spec, heads, method,
+      PretrainStep step = PretrainStep.build(tf, store, new PretrainStep.Settings(spec, heads, method,
               classes, Lars.pretraining(1e-6, LarsGrouping.REFERENCE), new LrSchedule(0.45, 5004, 10, 200),
-              new EmaSchedule(0.97, 5004L * 200)),
+              new EmaSchedule(0.97, 5004L * 200), dist.syncBnMoments(),
+              dist.world() > 1 ? dist.collectives(tf).gradientMean() : g2 -> g2),
           new PretrainStep.Inputs(viewsIn, boxesIn, labelsIn));
       int nodes = (int) g.toGraphDef().getNodeCount();
 
@@ -101,7 +130,7 @@ public final class StepBenchmark implements Benchmark {
         labels[i] = rnd.nextInt(Math.max(classes, 1));
       }
       List<Double> times = new ArrayList<>();
-      try (Session s = new Session(g);
+      try (Session s = dist.newSession(g);
            TFloat32 viewsT = TensorValues.tensor(pixels, views, size, size, 3);
            TFloat32 boxesT = TensorValues.tensor(boxes, boxes.length / 5, 5);
            TInt64 labelsT = TInt64.vectorOf(labels)) {
@@ -117,7 +146,7 @@ public final class StepBenchmark implements Benchmark {
           }
           long t0 = System.nanoTime();
           float loss;
-          try (var res = r.run()) {
+          try (var res = dist.run(r::run)) {
             loss = TensorValues.scalar(res.get(0));
           }
           double dt = (System.nanoTime() - t0) / 1e9;
@@ -133,6 +162,20 @@ public final class StepBenchmark implements Benchmark {
       double median = sorted.length % 2 == 1 ? sorted[sorted.length / 2]
           : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2;
       Map<String, Object> out = new LinkedHashMap<>();
+      if (dist.world() > 1) {
+        // The same bucketed mean of tensors shaped like this model's gradients, alone: its share of
+        // the step is what the all-reduce would cost without overlap with the backward pass.
+        List<long[]> shapes = new ArrayList<>();
+        step.optimizer().momentumBuffers().forEach(m -> shapes.add(m.shape().asArray()));
+        double[] ms = AllReduceBenchmark.run(dist, shapes, Collectives.DEFAULT_BUCKET_BYTES, warmup + steps);
+        double[] timed = java.util.Arrays.copyOfRange(ms, Math.min(warmup, ms.length - 1), ms.length);
+        java.util.Arrays.sort(timed);
+        double allReduce = timed[timed.length / 2] / 1000.0;
+        out.put("processes", dist.world());
+        out.put("gradient_floats", AllReduceBenchmark.floats(shapes));
+        out.put("allreduce_s", allReduce);
+        out.put("allreduce_share", allReduce / median);
+      }
       out.put("arch", spec.arch());
       out.put("method", methodName);
       out.put("batch_images", batch);
@@ -142,6 +185,7 @@ public final class StepBenchmark implements Benchmark {
       out.put("warmup", warmup);
       out.put("median_step_s", median);
       out.put("images_per_s", batch / median);
+      out.put("global_images_per_s", batch * dist.world() / median);
       out.put("min_step_s", sorted[0]);
       out.put("max_step_s", sorted[sorted.length - 1]);
       out.put("graph_nodes", nodes);

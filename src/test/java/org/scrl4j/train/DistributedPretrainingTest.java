@@ -1,0 +1,192 @@
+package org.scrl4j.train;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.scrl4j.cli.Main;
+import org.scrl4j.dist.ReplicaLostError;
+import org.scrl4j.io.NpyArray;
+import org.scrl4j.io.Npz;
+
+/**
+ * The real trainer ({@code scrl train}) as two processes on 127.0.0.1 (the two-machine form, so the
+ * test holds both processes), on a tiny SCRL config over Fashion-MNIST idx files.
+ */
+class DistributedPretrainingTest {
+  private static final Path FASHION = Path.of("/usr/share/datasets/fashion-mnist");
+
+  @TempDir Path dir;
+  private final List<Process> started = new ArrayList<>();
+
+  /**
+   * After two synchronous steps both ranks hold bit-identical variables (gradients, BN moments and
+   * the initial weights all cross through collectives), and they equal, within float32
+   * reduction-order error, one process trained on the same global batch of 32: EpochPlan deals
+   * positions r, r+2, ... of the epoch's permutation to rank r, so step s of the two ranks reads
+   * positions 32s..32s+31, exactly one process's step s at batch 32, and augmentations are seeded
+   * by (seed, epoch, image index), not by rank. Only the row order differs.
+   */
+  @Test
+  void twoRanksStayIdenticalAndMatchOneProcessOnTheGlobalBatch() throws Exception {
+    Path config = writeConfig(1);
+    int port = freePort();
+    Path two = dir.resolve("two");
+    Path one = dir.resolve("one");
+    try {
+      Process r0 = launch(config, two.resolve("run"), two, 0, 2, port, 16, "r0");
+      Process r1 = launch(config, two.resolve("run"), two, 1, 2, port, 16, "r1");
+      Process single = launch(config, one.resolve("run"), one, 0, 1, port, 32, "single");
+      assertEquals(0, await(r0, 300), () -> log("r0"));
+      assertEquals(0, await(r1, 300), () -> log("r1"));
+      assertEquals(0, await(single, 300), () -> log("single"));
+    } finally {
+      started.forEach(Process::destroyForcibly);
+    }
+    Map<String, NpyArray> a = Npz.read(two.resolve("rank0.npz"));
+    Map<String, NpyArray> b = Npz.read(two.resolve("rank1.npz"));
+    Map<String, NpyArray> s = Npz.read(one.resolve("rank0.npz"));
+    assertEquals(a.keySet(), b.keySet());
+    assertEquals(a.keySet(), s.keySet());
+    assertEquals(2L, a.get("global_step").longs()[0]);
+    double worst = 0;
+    double moved = 0;
+    for (String k : a.keySet()) {
+      if (a.get(k).dtype() != NpyArray.Dtype.F4) {
+        assertArrayEquals(a.get(k).longs(), s.get(k).longs(), k);
+        continue;
+      }
+      float[] x = a.get(k).floats();
+      assertArrayEquals(x, b.get(k).floats(), "rank 0 and rank 1 differ in " + k);
+      float[] y = s.get(k).floats();
+      for (int i = 0; i < x.length; i++) {
+        double scale = Math.max(1e-3, Math.abs(y[i]));
+        worst = Math.max(worst, Math.abs(x[i] - y[i]) / scale);
+        if (k.contains("momentum")) {
+          moved = Math.max(moved, Math.abs(y[i]));
+        }
+      }
+    }
+    assertTrue(moved > 0, "the steps changed nothing: momentum buffers are all zero");
+    // Two steps of float32 sums in another order (conv gradients, BN moments, LARS norms).
+    assertTrue(worst < 2e-3, "distributed vs one process: worst relative difference " + worst);
+  }
+
+  /**
+   * Killing rank 1 mid-run makes rank 0 stop with exit code 3 naming rank 1 (well before the
+   * collective timeout, the peer monitor sees the dead server); restarting both resumes from
+   * checkpoint_last and finishes with identical replicas.
+   */
+  @Test
+  void lostRankStopsThePeerAndARestartResumes() throws Exception {
+    Path config = writeConfig(4);
+    Path run = dir.resolve("run");
+    Path dump = dir.resolve("dump");
+    try {
+      int port = freePort();
+      Process r0 = launch(config, run, dump, 0, 2, port, 16, "k0");
+      Process r1 = launch(config, run, dump, 1, 2, port, 16, "k1");
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(240);
+      while (!Files.exists(run.resolve("checkpoint_last")) && System.nanoTime() < deadline
+          && r0.isAlive()) {
+        Thread.sleep(100);
+      }
+      assertTrue(Files.exists(run.resolve("checkpoint_last")), () -> "no checkpoint\n" + log("k0"));
+      r1.destroyForcibly();
+      assertEquals(ReplicaLostError.EXIT_CODE, await(r0, 90), () -> log("k0"));
+      assertTrue(log("k0").contains("lost rank 1"), () -> log("k0"));
+      assertTrue(!Files.exists(dump.resolve("rank0.npz")), "rank 0 finished before the kill");
+
+      int port2 = freePort();
+      Process s0 = launch(config, run, dump, 0, 2, port2, 16, "s0");
+      Process s1 = launch(config, run, dump, 1, 2, port2, 16, "s1");
+      assertEquals(0, await(s0, 300), () -> log("s0"));
+      assertEquals(0, await(s1, 300), () -> log("s1"));
+      assertTrue(log("s0").contains("resuming from"), () -> log("s0"));
+      assertTrue(log("s1").contains("resuming with rank 0 at epoch"), () -> log("s1"));
+    } finally {
+      started.forEach(Process::destroyForcibly);
+    }
+    Map<String, NpyArray> a = Npz.read(dump.resolve("rank0.npz"));
+    Map<String, NpyArray> b = Npz.read(dump.resolve("rank1.npz"));
+    assertEquals(8L, a.get("global_step").longs()[0]);
+    assertEquals(8L, b.get("global_step").longs()[0]);
+    for (String k : a.keySet()) {
+      if (a.get(k).dtype() == NpyArray.Dtype.F4) {
+        assertArrayEquals(a.get(k).floats(), b.get(k).floats(), k);
+      }
+    }
+  }
+
+  private Path writeConfig(int epochs) throws IOException {
+    Path f = dir.resolve("tiny" + epochs + ".yaml");
+    Files.writeString(f, String.join("\n",
+        "network:",
+        "  name: resnet18",
+        "  width: 8",
+        "  proj_head: {input_size: 64, hidden_size: 64, output_size: 32}",
+        "  scrl: {enabled: true, min_size: 16}",
+        "dataset: {root: " + FASHION + ", format: idx, max_images: 128, max_eval_images: 64}",
+        "augment: {input_size: 64}",
+        "train: {max_epochs: " + epochs + ", max_steps_per_epoch: 2, warmup_epochs: 0,"
+            + " online_eval: false, snapshot_interval: 1, num_workers: 2}",
+        "eval: {enabled: false}",
+        ""));
+    return f;
+  }
+
+  /** One trainer process: rank {@code rank} of {@code world} machines with one device each. */
+  private Process launch(Path config, Path saveDir, Path dump, int rank, int world, int port,
+      int batch, String name) throws IOException {
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    List<String> cmd = new ArrayList<>(List.of(java, "-Xmx1g", "-XX:+UseSerialGC",
+        "-cp", System.getProperty("java.class.path"), Main.class.getName(), "train",
+        "--config", config.toString(), "--save_dir", saveDir.toString(),
+        "--train/batch_size_train", Integer.toString(batch), "--dist_timeout_seconds", "60"));
+    if (world > 1) {
+      cmd.addAll(List.of("--num_machines", Integer.toString(world), "--machine_rank",
+          Integer.toString(rank), "--dist_url", "tcp://127.0.0.1:" + port));
+    }
+    ProcessBuilder pb = new ProcessBuilder(cmd);
+    pb.environment().put("TF_CPP_MIN_LOG_LEVEL", "2");
+    pb.environment().put(Pretraining.DUMP_ENV, dump.toString());
+    pb.redirectErrorStream(true);
+    pb.redirectOutput(dir.resolve(name + ".log").toFile());
+    Process p = pb.start();
+    started.add(p);
+    return p;
+  }
+
+  private String log(String name) {
+    try {
+      Path f = dir.resolve(name + ".log");
+      return Files.exists(f) ? Files.readString(f) : "";
+    } catch (IOException e) {
+      return e.toString();
+    }
+  }
+
+  private static int await(Process p, long seconds) throws InterruptedException {
+    if (!p.waitFor(seconds, TimeUnit.SECONDS)) {
+      p.destroyForcibly();
+      throw new AssertionError("trainer did not exit within " + seconds + " s");
+    }
+    return p.exitValue();
+  }
+
+  private static int freePort() throws IOException {
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+      int p = s.getLocalPort();
+      return p + 4 > 65535 ? p - 8 : p;
+    }
+  }
+}

@@ -26,6 +26,9 @@
  * dist.finish(); dist.close();
  * }</pre>
  *
+ * <p>Resume: only rank 0 reads {@code checkpoint_last}; the trainer broadcasts its weights, momenta,
+ * global step and data position (Pretraining), so the other ranks need not see {@code save_dir}.
+ *
  * <p>Every rank must build the same graphs in the same order (collective instance keys come from
  * one counter per {@link org.scrl4j.dist.DistContext}).
  */

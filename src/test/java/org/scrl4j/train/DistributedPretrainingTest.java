@@ -46,9 +46,9 @@ class DistributedPretrainingTest {
       Process r0 = launch(config, two.resolve("run"), two, 0, 2, port, 16, "r0");
       Process r1 = launch(config, two.resolve("run"), two, 1, 2, port, 16, "r1");
       Process single = launch(config, one.resolve("run"), one, 0, 1, port, 32, "single");
-      assertEquals(0, await(r0, 300), () -> log("r0"));
+      assertEquals(0, await(r0, 600), () -> log("r0"));
       assertEquals(0, await(r1, 300), () -> log("r1"));
-      assertEquals(0, await(single, 300), () -> log("single"));
+      assertEquals(0, await(single, 600), () -> log("single"));
     } finally {
       started.forEach(Process::destroyForcibly);
     }
@@ -59,6 +59,7 @@ class DistributedPretrainingTest {
     assertEquals(a.keySet(), s.keySet());
     assertEquals(2L, a.get("global_step").longs()[0]);
     double worst = 0;
+    String worstKey = "";
     double moved = 0;
     for (String k : a.keySet()) {
       if (a.get(k).dtype() != NpyArray.Dtype.F4) {
@@ -70,7 +71,11 @@ class DistributedPretrainingTest {
       float[] y = s.get(k).floats();
       for (int i = 0; i < x.length; i++) {
         double scale = Math.max(1e-3, Math.abs(y[i]));
-        worst = Math.max(worst, Math.abs(x[i] - y[i]) / scale);
+        double rel = Math.abs(x[i] - y[i]) / scale;
+        if (rel > worst) {
+          worst = rel;
+          worstKey = k;
+        }
         if (k.contains("momentum")) {
           moved = Math.max(moved, Math.abs(y[i]));
         }
@@ -78,7 +83,12 @@ class DistributedPretrainingTest {
     }
     assertTrue(moved > 0, "the steps changed nothing: momentum buffers are all zero");
     // Two steps of float32 sums in another order (conv gradients, BN moments, LARS norms).
-    assertTrue(worst < 2e-3, "distributed vs one process: worst relative difference " + worst);
+    // The same two processes with oneDNN on vs off differ by ~1e-4: 2e-3 leaves room, a wrong
+    // gradient does not fit.
+    double w = worst;
+    String wk = worstKey;
+    assertTrue(worst < 2e-3, () -> "distributed vs one process: worst relative difference " + w
+        + " in " + wk);
   }
 
   /**
@@ -95,7 +105,7 @@ class DistributedPretrainingTest {
       int port = freePort();
       Process r0 = launch(config, run, dump, 0, 2, port, 16, "k0");
       Process r1 = launch(config, run, dump, 1, 2, port, 16, "k1");
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(240);
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(600);
       while (!Files.exists(run.resolve("checkpoint_last")) && System.nanoTime() < deadline
           && r0.isAlive()) {
         Thread.sleep(100);
@@ -109,7 +119,7 @@ class DistributedPretrainingTest {
       int port2 = freePort();
       Process s0 = launch(config, run, dump, 0, 2, port2, 16, "s0");
       Process s1 = launch(config, run, dump, 1, 2, port2, 16, "s1");
-      assertEquals(0, await(s0, 300), () -> log("s0"));
+      assertEquals(0, await(s0, 600), () -> log("s0"));
       assertEquals(0, await(s1, 300), () -> log("s1"));
       assertTrue(log("s0").contains("resuming from"), () -> log("s0"));
       assertTrue(log("s1").contains("resuming with rank 0 at epoch"), () -> log("s1"));

@@ -162,7 +162,8 @@ public final class LinearEvaluation {
       Placeholder<TFloat32> fedValFeatures =
           tf.placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, featureDim)));
       Placeholder<TInt64> fedValLabels = tf.placeholder(TInt64.class, Placeholder.shape(Shape.of(-1)));
-      Operand<TFloat32> valCorrect = correct(head.apply(inference.in("val_head"), fedValFeatures),
+      Operand<TFloat32> valCorrect = Top1Counter.correct(tf,
+          head.apply(inference.in("val_head"), fedValFeatures),
           fedValLabels);
 
       int trainSize = trainSource.size();
@@ -194,8 +195,7 @@ public final class LinearEvaluation {
           .assignAdd(globalStep, tf.constant(1L));
       Op init = tf.withControlDependencies(List.of(optimizer.initializer(),
           tf.assign(globalStep, tf.constant(0L)))).noOp();
-      Placeholder<TFloat32> localCounts = tf.placeholder(TFloat32.class, Placeholder.shape(Shape.of(2)));
-      Operand<TFloat32> globalCounts = collectives == null ? null : collectives.allReduceSum(localCounts);
+      Top1Counter counter = new Top1Counter(tf, collectives);
 
       try (Session session = dist.newSession(graph)) {
         store.initialize(session, cfg.seed());
@@ -247,8 +247,7 @@ public final class LinearEvaluation {
             trainInput.endEpoch(session);
           }
           if (epoch % cfg.eval().validInterval() == 0 || epoch == epochs) {
-            last = top1(session, valSet, fedValFeatures, fedValLabels, valCorrect, localCounts,
-                globalCounts);
+            last = top1(session, valSet, fedValFeatures, fedValLabels, valCorrect, counter);
             if (!(max >= last)) {
               max = last;
               maxEpoch = epoch;
@@ -313,8 +312,7 @@ public final class LinearEvaluation {
     }
 
     private double top1(Session session, FeatureSet val, Placeholder<TFloat32> features,
-        Placeholder<TInt64> labels, Operand<TFloat32> correct, Placeholder<TFloat32> localCounts,
-        Operand<TFloat32> globalCounts) {
+        Placeholder<TInt64> labels, Operand<TFloat32> correct, Top1Counter counter) {
       float hits = 0;
       int chunk = 4096;
       for (int start = 0; start < val.size(); start += chunk) {
@@ -327,20 +325,7 @@ public final class LinearEvaluation {
           hits += ((TFloat32) r.get(0)).getFloat();
         }
       }
-      if (globalCounts == null) {
-        return 100.0 * hits / val.size();
-      }
-      try (TFloat32 local = TFloat32.vectorOf(hits, val.size());
-          Result r = dist.run(() -> session.runner().feed(localCounts, local).fetch(globalCounts).run())) {
-        TFloat32 g = (TFloat32) r.get(0);
-        return 100.0 * g.getFloat(0) / g.getFloat(1);
-      }
-    }
-
-    private Operand<TFloat32> correct(Operand<TFloat32> logits, Operand<TInt64> labels) {
-      Operand<TInt64> predicted = tf.math.argMax(logits, tf.constant(1), TInt64.class);
-      return tf.reduceSum(tf.dtypes.cast(tf.math.equal(predicted, labels), TFloat32.class),
-          tf.constant(0));
+      return counter.top1(session, dist, hits, val.size());
     }
   }
 

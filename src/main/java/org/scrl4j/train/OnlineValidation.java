@@ -12,9 +12,7 @@ import org.scrl4j.model.ForwardContext;
 import org.tensorflow.Operand;
 import org.tensorflow.Result;
 import org.tensorflow.Session;
-import org.tensorflow.ndarray.Shape;
 import org.tensorflow.op.Ops;
-import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt64;
 
@@ -28,8 +26,7 @@ final class OnlineValidation {
   private final Operand<TFloat32> correct;
   private final Operand<TFloat32> count;
   private final DistContext dist;
-  private final Placeholder<TFloat32> localCounts;
-  private final Operand<TFloat32> globalCounts;
+  private final Top1Counter counter;
 
   OnlineValidation(Ops tf, ImageSource val, PretrainStep step, Config cfg, DistContext dist,
       Collectives collectives) {
@@ -43,14 +40,10 @@ final class OnlineValidation {
     Operand<TFloat32> images = input.output(SingleViewTransform.IMAGE);
     Operand<TFloat32> pooled = step.onlineNetwork().backbone().apply(ctx.in("backbone"), images).pooled();
     Operand<TFloat32> logits = step.evaluator().apply(ctx.in("evaluator"), pooled);
-    Operand<TInt64> predicted = tf.math.argMax(logits, tf.constant(1), TInt64.class);
     Operand<TInt64> labels = input.output(InputPipeline.LABEL);
-    correct = tf.reduceSum(tf.dtypes.cast(tf.math.equal(predicted, labels), TFloat32.class),
-        tf.constant(0));
+    correct = Top1Counter.correct(tf, logits, labels);
     count = tf.dtypes.cast(tf.size(labels), TFloat32.class);
-    localCounts = tf.placeholder(TFloat32.class, Placeholder.shape(Shape.of(2)));
-    // One process has nothing to add up (and TF refuses to fetch a fed placeholder).
-    globalCounts = collectives == null ? null : collectives.allReduceSum(localCounts);
+    counter = new Top1Counter(tf, collectives);
   }
 
   /** Top-1 in percent over the whole validation split. */
@@ -66,16 +59,7 @@ final class OnlineValidation {
       }
     }
     input.endEpoch(session);
-    if (globalCounts == null) {
-      return totals[1] == 0 ? Double.NaN : 100.0 * totals[0] / totals[1];
-    }
-    try (TFloat32 local = TFloat32.vectorOf(totals);
-        Result r = dist.run(() -> session.runner().feed(localCounts, local).fetch(globalCounts).run())) {
-      TFloat32 g = (TFloat32) r.get(0);
-      float correctAll = g.getFloat(0);
-      float total = g.getFloat(1);
-      return total == 0 ? Double.NaN : 100.0 * correctAll / total;
-    }
+    return counter.top1(session, dist, totals[0], totals[1]);
   }
 
 }

@@ -12,10 +12,15 @@ public record AugmentConfig(
     double colorJitterProb,
     double grayscaleProb,
     List<Double> blurProb,
-    List<Double> solarizeProb) {
+    List<Double> solarizeProb,
+    /**
+     * Evaluation images: resize the shorter side to input_size + this, then centre-crop
+     * input_size. The original's 32 (256 for 224 px); small images want 0 (the whole image).
+     */
+    int centerCropPad) {
 
   public static AugmentConfig defaults() {
     return new AugmentConfig("simclr", 224, List.of(0.2, 1.0), 0.5, 0.8, 0.2,
-        List.of(1.0, 0.1), List.of(0.0, 0.2));
+        List.of(1.0, 0.1), List.of(0.0, 0.2), 32);
   }
 }

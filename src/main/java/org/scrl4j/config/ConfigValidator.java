@@ -31,6 +31,7 @@ final class ConfigValidator {
           + "eval/max_epochs (" + c.eval().maxEpochs() + ")");
     }
     nonNegative("train/warmup_epochs", c.train().warmupEpochs());
+    nonNegative("augment/center_crop_pad", c.augment().centerCropPad());
     positive("train/valid_interval", c.train().validInterval());
     positive("train/snapshot_interval", c.train().snapshotInterval());
     positive("eval/max_epochs", c.eval().maxEpochs());
@@ -50,6 +51,10 @@ final class ConfigValidator {
     if (c.numMachines() > 1 && c.distUrl() == null) {
       throw new UserError("num_machines " + c.numMachines() + " needs --dist_url tcp://HOST:PORT of "
           + "machine 0 (or --dist_url auto on machine 0 to pick one)");
+    }
+    if (c.eval().standardizeFeatures() && !c.eval().cachedFeatures()) {
+      throw new UserError("eval/standardize_features=true needs eval/cached_features=true (the "
+          + "statistics come from the cached training features)");
     }
     if (c.eval().finetune()) {
       throw new UserError("eval/finetune=true is not supported: the evaluation protocol is linear "

@@ -12,27 +12,34 @@ import org.tensorflow.types.TUint8;
 
 /**
  * One normalised view per image, output {@code image} float32 [S, S, 3]: the evaluation transform
- * (resize 256, centre crop 224) or the linear-eval training transform (random resized crop with
+ * (resize 256, centre crop 224, or as {@code augment.center_crop_pad} says) or the linear-eval training transform (random resized crop with
  * area (0.08, 1), flip).
  */
 public final class SingleViewTransform implements ImageTransform {
   public static final String IMAGE = "image";
   private final int size;
   private final boolean random;
+  private final int centerCropPad;
 
-  private SingleViewTransform(int size, boolean random) {
+  private SingleViewTransform(int size, boolean random, int centerCropPad) {
     this.size = size;
     this.random = random;
+    this.centerCropPad = centerCropPad;
   }
 
-  /** Resize the shorter side to round(S * 256 / 224), centre crop S x S. */
+  /** The original's evaluation transform: resize the shorter side to S + 32, centre crop S x S. */
   public static SingleViewTransform evaluation(int size) {
-    return new SingleViewTransform(size, false);
+    return evaluation(size, ViewTransforms.EVAL_PAD);
+  }
+
+  /** Resize the shorter side to S + pad, centre crop S x S (pad 0: the whole image, resized). */
+  public static SingleViewTransform evaluation(int size, int centerCropPad) {
+    return new SingleViewTransform(size, false, centerCropPad);
   }
 
   /** Random resized crop S x S with area (0.08, 1), horizontal flip p = 0.5. */
   public static SingleViewTransform linearEvalTraining(int size) {
-    return new SingleViewTransform(size, true);
+    return new SingleViewTransform(size, true, ViewTransforms.EVAL_PAD);
   }
 
   @Override
@@ -43,7 +50,7 @@ public final class SingleViewTransform implements ImageTransform {
   @Override
   public Map<String, Operand<?>> apply(Ops tf, Operand<TUint8> image, Operand<TInt64> seed) {
     Operand<TFloat32> view = random ? ViewTransforms.linearEvalTrain(tf, image, seed, size)
-        : ViewTransforms.center(tf, image, size).image();
+        : ViewTransforms.center(tf, image, size, centerCropPad).image();
     return Map.of(IMAGE, tf.ensureShape(view, Shape.of(size, size, 3)));
   }
 }

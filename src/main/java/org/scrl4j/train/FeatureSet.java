@@ -1,6 +1,7 @@
 package org.scrl4j.train;
 
 import java.util.List;
+import java.util.function.UnaryOperator;
 import org.scrl4j.model.TensorValues;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.types.TFloat32;
@@ -30,6 +31,55 @@ final class FeatureSet {
       row += lb.length;
     }
     return new FeatureSet(f, l, dim);
+  }
+
+  /**
+   * Per-dimension mean and standard deviation over the rows of every replica's set: {@code
+   * acrossReplicas} adds a vector over replicas (identity with one). Two passes, so no
+   * E[x^2] - E[x]^2 cancellation; host sums in double.
+   */
+  Standardizer standardizer(UnaryOperator<double[]> acrossReplicas) {
+    int n = size();
+    double[] sums = new double[dim + 1];
+    for (int r = 0; r < n; r++) {
+      for (int d = 0; d < dim; d++) {
+        sums[d] += features[r * dim + d];
+      }
+    }
+    sums[dim] = n;
+    sums = acrossReplicas.apply(sums);
+    double total = sums[dim];
+    double[] mean = new double[dim];
+    for (int d = 0; d < dim; d++) {
+      mean[d] = sums[d] / total;
+    }
+    double[] sq = new double[dim];
+    for (int r = 0; r < n; r++) {
+      for (int d = 0; d < dim; d++) {
+        double x = features[r * dim + d] - mean[d];
+        sq[d] += x * x;
+      }
+    }
+    sq = acrossReplicas.apply(sq);
+    double[] scale = new double[dim];
+    for (int d = 0; d < dim; d++) {
+      // a constant dimension (e.g. a dead ReLU channel) maps to 0 instead of dividing by 0
+      double std = Math.sqrt(sq[d] / total);
+      scale[d] = std > 1e-12 ? 1.0 / std : 0.0;
+    }
+    return new Standardizer(mean, scale);
+  }
+
+  /** The affine map x -> (x - mean) * scale per dimension, fitted on one set, applied to any. */
+  record Standardizer(double[] mean, double[] scale) {
+    FeatureSet apply(FeatureSet s) {
+      float[] out = new float[s.features.length];
+      for (int i = 0; i < out.length; i++) {
+        int d = i % s.dim;
+        out[i] = (float) ((s.features[i] - mean[d]) * scale[d]);
+      }
+      return new FeatureSet(out, s.labels, s.dim);
+    }
   }
 
   int size() {

@@ -32,7 +32,7 @@ final class OnlineValidation {
       Collectives collectives) {
     this.dist = dist;
     int size = cfg.augment().inputSize();
-    input = InputPipeline.build(tf.withSubScope("input"), val, SingleViewTransform.evaluation(size),
+    input = InputPipeline.build(tf.withSubScope("input"), val, SingleViewTransform.evaluation(size, cfg.augment().centerCropPad()),
         PipelineOptions.evaluation(cfg.train().batchSizeEval(), dist.rank(), dist.world())
             .withSkipCorrupt(cfg.dataset().skipCorrupt())
             .withParallelCalls(ExperimentSpec.parallelCalls(cfg.train().numWorkers())));

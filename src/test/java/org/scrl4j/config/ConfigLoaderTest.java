@@ -143,6 +143,14 @@ class ConfigLoaderTest {
     UserError e = assertThrows(UserError.class,
         () -> ConfigLoader.load(null, List.of(o("num_machines", "2"), o("machine_rank", "2"))));
     assertTrue(e.getMessage().contains("machine_rank"), e.getMessage());
+    UserError pad = assertThrows(UserError.class,
+        () -> ConfigLoader.load(null, List.of(o("augment/center_crop_pad", "-1"))));
+    assertTrue(pad.getMessage().contains("augment/center_crop_pad"), pad.getMessage());
+    UserError z = assertThrows(UserError.class,
+        () -> ConfigLoader.load(null, List.of(o("eval/standardize_features", "true"))));
+    assertTrue(z.getMessage().contains("eval/cached_features"), z.getMessage());
+    assertEquals(true, ConfigLoader.load(null, List.of(o("eval/standardize_features", "true"),
+        o("eval/cached_features", "true"))).eval().standardizeFeatures());
   }
 
   @Test

@@ -17,7 +17,7 @@ import org.tensorflow.types.TUint8;
  */
 public final class ViewTransforms {
   /** The original pads 224 to 256 before the centre crop: resize to round(S * (S + 32) / S). */
-  static final int EVAL_PAD = 32;
+  public static final int EVAL_PAD = 32;
 
   private ViewTransforms() {}
 
@@ -75,7 +75,19 @@ public final class ViewTransforms {
    * reported in original pixels; it is deterministic and never flipped.
    */
   public static AugmentedView center(Ops tf, Operand<TUint8> image, int size) {
-    int resized = (int) Math.rint(size * ((size + EVAL_PAD) / (double) size));
+    return center(tf, image, size, EVAL_PAD);
+  }
+
+  /**
+   * The centre view with the shorter side resized to {@code size + pad} first. The original's
+   * fixed 32 suits ImageNet at 224 px (256/224); at 32 px it would keep only the middle half of
+   * each side, so small-image configs set their own pad (0 keeps the whole image).
+   */
+  public static AugmentedView center(Ops tf, Operand<TUint8> image, int size, int pad) {
+    if (pad < 0) {
+      throw new IllegalArgumentException("centre-crop pad must be >= 0, got " + pad);
+    }
+    int resized = (int) Math.rint(size * ((size + pad) / (double) size));
     Operand<TFloat64> hw =
         tf.dtypes.cast(
             tf.slice(tf.shape(image), tf.constant(new int[] {0}), tf.constant(new int[] {2})),

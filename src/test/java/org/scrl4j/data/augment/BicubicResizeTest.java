@@ -1,5 +1,6 @@
 package org.scrl4j.data.augment;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
@@ -41,6 +42,25 @@ class BicubicResizeTest {
       double d = TfRun.maxAbsDiff(out, TfRun.golden("eval_" + hw[0] + "x" + hw[1] + "_s32"));
       assertTrue(d < PIL_TOL, hw[0] + "x" + hw[1] + " max diff " + d * 255 + " grey levels");
     }
+  }
+
+  /**
+   * The centre view's crop in original pixels (top, left, height, width): with the original's pad
+   * 32 a 28 px image at 32 px is resized to 64 and keeps its middle 14 x 14 (round(16 / (64/28)) = 7);
+   * with pad 0 it keeps the whole image and equals a plain bicubic resize to 32 x 32.
+   */
+  @Test
+  void centreCropPadDecidesHowMuchOfTheImageIsKept() {
+    List<TfRun.Value> out = TfRun.run(tf -> {
+      var image = TfRun.image(tf, 28, 28, 3);
+      AugmentedView paper = ViewTransforms.center(tf, image, 32);
+      AugmentedView whole = ViewTransforms.center(tf, image, 32, 0);
+      var plain = ColorOps.normalize(tf, BicubicResize.resize(tf, TfRun.unitImage(tf, 28, 28, 3), 32, 32));
+      return List.of(paper.crop(), whole.crop(), whole.image(), plain);
+    });
+    assertArrayEquals(new double[] {7, 7, 14, 14}, out.get(0).data());
+    assertArrayEquals(new double[] {0, 0, 28, 28}, out.get(1).data());
+    assertTrue(TfRun.maxAbsDiff(out.get(2), out.get(3)) < 1e-6, "pad 0 is not a plain resize");
   }
 
   @Test

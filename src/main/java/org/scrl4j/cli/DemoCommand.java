@@ -194,13 +194,16 @@ public final class DemoCommand implements Command {
           clock(r.time())));
     }
     double pre = o.rows().get(0).top1();
-    double best = Math.max(o.rows().get(1).top1(), o.rows().get(2).top1());
-    sb.append(String.format(Locale.ROOT, "pre-training is %.2f points %s the better baseline%s%n",
-        Math.abs(pre - best), pre > best ? "above" : "BELOW", pre > best ? "" : " (it does not pay off"
-            + " at these settings)"));
+    sb.append(String.format(Locale.ROOT, "pre-training is %s random initialisation and %s raw pixels%n",
+        versus(pre, o.rows().get(1).top1()), versus(pre, o.rows().get(2).top1())));
     sb.append(String.format("wall time %s; run folder %s%nexports: %s, %s%n", clock(o.wallTime()),
         o.runDir(), o.torchvision(), o.savedModel()));
     return sb.toString();
+  }
+
+  private static String versus(double mine, double baseline) {
+    return String.format(Locale.ROOT, "%.2f points %s", Math.abs(mine - baseline),
+        mine > baseline ? "above" : "BELOW");
   }
 
   private static String arch(Config cfg) {

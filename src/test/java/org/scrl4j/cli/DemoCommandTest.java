@@ -25,6 +25,19 @@ class DemoCommandTest {
   Path tmp;
 
   @Test
+  void tableComparesThePretrainedRowWithEachBaseline() {
+    Config cfg = ConfigLoader.load(Path.of(DemoCommand.CONFIG), List.of());
+    java.time.Duration t = java.time.Duration.ofSeconds(61);
+    DemoCommand.Outcome o = new DemoCommand.Outcome(Path.of("runs/x"), List.of(
+        new DemoCommand.Row("SCRL pre-trained", 76.5, t), new DemoCommand.Row("random-init", 74.25, t),
+        new DemoCommand.Row("raw pixels", 81.0, t)), 10000, 10000, Path.of("a.npz"), Path.of("sm"), t);
+    String table = DemoCommand.table(cfg, o);
+    assertTrue(table.contains("SCRL pre-trained    76.50   0:01:01"), table);
+    assertTrue(table.contains("pre-training is 2.25 points above random initialisation and 4.50 points"
+        + " BELOW raw pixels"), table);
+  }
+
+  @Test
   void tinyDemoConvertsTrainsProbesThreeWaysAndExports() throws IOException {
     assumeTrue(Files.isDirectory(DemoCommand.SYSTEM_FASHION_MNIST), "Fashion-MNIST not installed");
     Path src = tmp.resolve("idx");

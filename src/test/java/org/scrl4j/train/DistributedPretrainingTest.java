@@ -83,7 +83,8 @@ class DistributedPretrainingTest {
    * (measured: -1.5e-6 as the sum of +1.78 and -1.78) switch on in one run and off in the other,
    * and each switch moves the gradient of every layer below it. One process with the same BN sums
    * taken as two halves (mathematically identical) differs from plain one process by 3.0e-2 on
-   * the backbone momenta, and float64 torch sides with either one; a wrong sync-BN backward (no
+   * the backbone momenta (against float64 torch on a ResNet-18, it was the one process that was off,
+   * by 2.9e-3 from a single switched ReLU, the two-rank sums within 2e-5); a wrong sync-BN backward (no
    * cross-replica sum) gives 0.65 to 1.9, and per-rank loss means (SCRL replicas holding
    * different box counts) gave 2e-2 on the heads. Pre-BN biases have an exact gradient of 0 (BN
    * removes constants), so their momenta (~1e-9) hold rounding only and are compared in absolute

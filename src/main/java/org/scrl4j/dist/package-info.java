@@ -18,8 +18,9 @@
  * LocalReplicas.spawnSiblings(dist.settings(), argv);     // when --num_devices > 1
  * Ops tf = dist.place(Ops.create(graph));
  * Collectives coll = dist.collectives(tf);
- * // BN moments over the global batch, gradients averaged before the optimizer:
- * new PretrainStep.Settings(..., dist.syncBnMoments(), coll.gradientMean());
+ * // BN moments over the global batch, gradients averaged before the optimizer, the loss
+ * // normalised by the job's pair count:
+ * new PretrainStep.Settings(..., dist.syncBnMoments(), coll.gradientMean(), dist.crossReplicaSum());
  * Op broadcast = coll.assignFromChief(allVariables);     // same start on every rank
  * Session s = dist.newSession(graph);  s.initialize();  run broadcast once;
  * each step: dist.run(() -> s.runner()...run());         // failures name the lost rank

@@ -43,12 +43,26 @@ public final class RegressionLoss {
    * @param targetProj target projections [M, D] of the same rows
    */
   public static Symmetric symmetric(Ops tf, Operand<TFloat32> pred, Operand<TFloat32> targetProj) {
+    return symmetric(tf, pred, targetProj, null);
+  }
+
+  /**
+   * {@link #symmetric(Ops, Operand, Operand)} with the sum over pairs divided by {@code pairs}
+   * instead of this batch's own pair count (null: the batch's own, i.e. the mean). Data-parallel
+   * replicas pass the mean pair count per replica of the whole job, so that the mean of their
+   * gradients is the gradient of the mean over every pair of the global batch even when replicas
+   * hold different numbers of pairs (SCRL drops images without valid boxes).
+   */
+  public static Symmetric symmetric(Ops tf, Operand<TFloat32> pred, Operand<TFloat32> targetProj,
+      Operand<TFloat32> pairs) {
     List<Operand<TFloat32>> p = halves(tf, pred);
     List<Operand<TFloat32>> z = halves(tf, tf.stopGradient(targetProj));
     Operand<TFloat32> termsV1 = terms(tf, p.get(0), z.get(1));
     Operand<TFloat32> termsV2 = terms(tf, p.get(1), z.get(0));
-    Operand<TFloat32> loss =
-        tf.math.mean(tf.math.add(termsV1, termsV2), tf.constant(0));
+    Operand<TFloat32> perPair = tf.math.add(termsV1, termsV2);
+    Operand<TFloat32> loss = pairs == null
+        ? tf.math.mean(perPair, tf.constant(0))
+        : tf.math.div(tf.reduceSum(perPair, tf.constant(0)), tf.stopGradient(pairs));
     return new Symmetric(loss, termsV1, termsV2);
   }
 

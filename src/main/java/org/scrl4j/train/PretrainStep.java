@@ -84,16 +84,18 @@ public final class PretrainStep {
    * @param moments batch-norm moments ({@link BatchMoments#LOCAL} or synchronised across replicas)
    * @param gradientReducer applied to the gradient list before LARS (e.g. the cross-replica mean);
    *     identity on one process
+   * @param replicaSum sum over replicas (identity on one process); normalises the regression loss
+   *     by the job's pair count, so averaged gradients are those of the global batch
    */
   public record Settings(ResNetSpec arch, ByolNetwork.HeadSpec heads, Method method,
       int evaluatorClasses, Lars lars, Schedule lr, Schedule emaMomentum, BatchMoments moments,
-      UnaryOperator<List<Operand<TFloat32>>> gradientReducer) {
+      UnaryOperator<List<Operand<TFloat32>>> gradientReducer, BatchMoments.CrossReplicaSum replicaSum) {
 
     /** Single-process settings (local batch norm, no gradient reduction). */
     public static Settings local(ResNetSpec arch, ByolNetwork.HeadSpec heads, Method method,
         int evaluatorClasses, Lars lars, Schedule lr, Schedule emaMomentum) {
       return new Settings(arch, heads, method, evaluatorClasses, lars, lr, emaMomentum,
-          BatchMoments.LOCAL, UnaryOperator.identity());
+          BatchMoments.LOCAL, UnaryOperator.identity(), (tf, x) -> x);
     }
   }
 
@@ -153,7 +155,8 @@ public final class PretrainStep {
     bnUpdates = List.copyOf(ctx.bnUpdates());
 
     Ops lossOps = tf.withSubScope("loss");
-    byol = RegressionLoss.symmetric(lossOps, onlineActs.pred(), targetActs.proj());
+    byol = RegressionLoss.symmetric(lossOps, onlineActs.pred(), targetActs.proj(),
+        pairsPerReplica(lossOps, onlineActs.pred(), s.replicaSum()));
     if (evaluator != null) {
       ForwardContext ec = ctx.in("online").in("evaluator");
       Operand<TFloat32> logits = evaluator.apply(ec, ec.tf().stopGradient(onlineActs.pooled()));
@@ -225,6 +228,22 @@ public final class PretrainStep {
    */
   public static PretrainStep build(Ops tf, ParamStore store, Settings settings, Inputs inputs) {
     return new PretrainStep(tf, store, settings, inputs);
+  }
+
+  /**
+   * Pairs (rows / 2) per replica, averaged over the job: [pairs, 1] summed over replicas, then
+   * divided. Each replica's loss is its pairs' sum over this count, so the mean of the replicas'
+   * gradients is the gradient of the mean over all pairs of the global batch, also when SCRL leaves
+   * replicas different numbers of box pairs; on one process it is the plain mean.
+   */
+  private static Operand<TFloat32> pairsPerReplica(Ops tf, Operand<TFloat32> pred,
+      BatchMoments.CrossReplicaSum replicaSum) {
+    Operand<TFloat32> rows = tf.dtypes.cast(tf.shape(pred).asOutput(), TFloat32.class);
+    Operand<TFloat32> pairs = tf.math.div(tf.slice(rows, tf.constant(new int[] {0}), tf.constant(new int[] {1})),
+        tf.constant(2f));
+    Operand<TFloat32> total = replicaSum.sum(tf, tf.concat(List.of(pairs, tf.constant(new float[] {1f})), tf.constant(0)));
+    return tf.reshape(tf.math.div(tf.slice(total, tf.constant(new int[] {0}), tf.constant(new int[] {1})),
+        tf.slice(total, tf.constant(new int[] {1}), tf.constant(new int[] {1}))), tf.constant(new int[0]));
   }
 
   private static Activations branch(ForwardContext ctx, ByolNetwork net, Method method, Inputs in) {

@@ -123,7 +123,7 @@ public final class Pretraining implements AutoCloseable {
         new LrSchedule(baseLr, stepsPerEpoch, cfg.train().warmupEpochs(), epochs),
         new EmaSchedule(cfg.train().m(), stepsPerEpoch * epochs),
         dist.syncBnMoments(),
-        collectives == null ? g -> g : collectives.gradientMean());
+        collectives == null ? g -> g : collectives.gradientMean(), dist.crossReplicaSum());
     ParamStore store = new ParamStore(tf);
     step = PretrainStep.build(tf, store, settings, new PretrainStep.Inputs(views, boxes, labels));
 

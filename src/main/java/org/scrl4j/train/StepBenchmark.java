@@ -115,7 +115,7 @@ public final class StepBenchmark implements Benchmark {
       PretrainStep step = PretrainStep.build(tf, store, new PretrainStep.Settings(spec, heads, method,
               classes, Lars.pretraining(1e-6, LarsGrouping.REFERENCE), new LrSchedule(0.45, 5004, 10, 200),
               new EmaSchedule(0.97, 5004L * 200), dist.syncBnMoments(),
-              dist.world() > 1 ? dist.collectives(tf).gradientMean() : g2 -> g2),
+              dist.world() > 1 ? dist.collectives(tf).gradientMean() : g2 -> g2, dist.crossReplicaSum()),
           new PretrainStep.Inputs(viewsIn, boxesIn, labelsIn));
       int nodes = (int) g.toGraphDef().getNodeCount();
 

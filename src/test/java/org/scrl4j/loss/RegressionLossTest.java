@@ -58,6 +58,30 @@ class RegressionLossTest {
   }
 
   @Test
+  void replicasWithUnequalPairCountsAverageToTheGlobalMean() {
+    try (Graph g = new Graph()) {
+      Ops tf = Ops.create(g);
+      // global batch: 3 pairs (rows 0..2 view 1, rows 3..5 view 2); replica A holds pair 0, B pairs 1, 2
+      float[][] p = {{1, 0}, {0, 1}, {1, 1}, {-1, 0}, {2, 1}, {0, -1}};
+      float[][] z = {{1, 1}, {1, 0}, {0, 1}, {1, 0}, {0, -1}, {3, 1}};
+      float global = run(g, RegressionLoss.symmetric(tf, tf.constant(p), tf.constant(z)).loss())[0];
+      // mean pairs per replica over the job: (1 + 2) / 2
+      Operand<TFloat32> perReplica = tf.constant(1.5f);
+      float a = run(g, RegressionLoss.symmetric(tf, tf.constant(new float[][] {p[0], p[3]}),
+          tf.constant(new float[][] {z[0], z[3]}), perReplica).loss())[0];
+      float b = run(g, RegressionLoss.symmetric(tf, tf.constant(new float[][] {p[1], p[2], p[4], p[5]}),
+          tf.constant(new float[][] {z[1], z[2], z[4], z[5]}), perReplica).loss())[0];
+      assertEquals(global, (a + b) / 2, 1e-6f);
+      // the per-replica means would weigh replica A's single pair twice as much
+      float meanA = run(g, RegressionLoss.symmetric(tf, tf.constant(new float[][] {p[0], p[3]}),
+          tf.constant(new float[][] {z[0], z[3]})).loss())[0];
+      float meanB = run(g, RegressionLoss.symmetric(tf, tf.constant(new float[][] {p[1], p[2], p[4], p[5]}),
+          tf.constant(new float[][] {z[1], z[2], z[4], z[5]})).loss())[0];
+      assertTrue(Math.abs((meanA + meanB) / 2 - global) > 0.1f, "the example must tell the two apart");
+    }
+  }
+
+  @Test
   void targetReceivesNoGradient() {
     try (Graph g = new Graph()) {
       Ops tf = Ops.create(g);

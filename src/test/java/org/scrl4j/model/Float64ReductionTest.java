@@ -18,18 +18,22 @@ class Float64ReductionTest {
   private static final int CHANNELS = 3;
   private static final float[] WEIGHTS = {1, -2, 0.5f};
 
-  /** The value is the exact sum and mean rounded once, where TensorFlow's float32 reduction misses by ulps. */
+  /** [N, C] is cast whole: the value is the exact sum and mean rounded once. */
   @Test
   void rowsOfAMatrixGiveTheExactResultRoundedOnce() {
-    check(new long[] {200_000, CHANNELS});
+    check(new long[] {200_000, CHANNELS}, 0);
   }
 
+  /**
+   * [N, H, W, C] with float32 row sums along W: within one float32 step of the exact value, where
+   * TensorFlow's float32 reduction misses by several.
+   */
   @Test
-  void imagesGiveTheExactResultRoundedOnce() {
-    check(new long[] {32, 56, 56, CHANNELS});
+  void imagesAreWithinOneUlpOfExact() {
+    check(new long[] {32, 56, 56, CHANNELS}, 1);
   }
 
-  private static void check(long[] shape) {
+  private static void check(long[] shape, int ulps) {
     int rows = (int) (shape.length == 2 ? shape[0] : shape[0] * shape[1] * shape[2]);
     Random rnd = new Random(11);
     float[] data = new float[rows * CHANNELS];
@@ -49,8 +53,8 @@ class Float64ReductionTest {
       Ops tf = Ops.create(g);
       Operand<TFloat32> x = tf.placeholder(TFloat32.class);
       Operand<TFloat32> xs = tf.reshape(x, tf.constant(shape));
-      Operand<TFloat32> mean = Float64Reduction.mean(tf, xs, tf.constant(all));
-      Operand<TFloat32> total = Float64Reduction.sum(tf, xs, tf.constant(all));
+      Operand<TFloat32> mean = Float64Reduction.mean(tf, xs);
+      Operand<TFloat32> total = Float64Reduction.sum(tf, xs);
       Operand<TFloat32> plainMean = tf.math.mean(xs, tf.constant(all));
       // d/dx of sum_c w_c*(mean_c + sum_c) is w_c*(1/rows + 1) everywhere
       Operand<TFloat32> loss = tf.reduceSum(tf.math.mul(tf.math.add(mean, total), tf.constant(WEIGHTS)), tf.constant(0));
@@ -62,12 +66,13 @@ class Float64ReductionTest {
         double plainWorst = 0;
         for (int c = 0; c < CHANNELS; c++) {
           double exactMean = sum[c] / rows;
-          assertEquals((float) exactMean, gotMean[c], 0f, "mean " + c);
-          assertEquals((float) sum[c], gotSum[c], 0f, "sum " + c);
+          // rounding once is within half a step; the row sums may add up to `ulps` more
+          assertEquals(exactMean, gotMean[c], (ulps + 0.5) * Math.ulp((float) exactMean), "mean " + c);
+          assertEquals(sum[c], gotSum[c], (ulps + 0.5) * Math.ulp((float) sum[c]), "sum " + c);
           plainWorst = Math.max(plainWorst, Math.abs(plain[c] - exactMean) / Math.ulp((float) exactMean));
         }
         // the case is a real test: float32 accumulation drifts by several ulps
-        assertTrue(plainWorst > 2, "plain float32 mean is " + plainWorst + " ulps off");
+        assertTrue(plainWorst > ulps + 2, "plain float32 mean is " + plainWorst + " ulps off");
         float[] grad = TensorValues.floats(r.get(3));
         for (int i = 0; i < rows; i += 997) {
           for (int c = 0; c < CHANNELS; c++) {

@@ -28,7 +28,7 @@ public interface BatchMoments {
 
   /**
    * Two-pass moments of the local batch (like torch: mean, then mean squared deviation), each
-   * accumulated in float64 (almost exactly) as torch's CPU batch norm does.
+   * accumulated in float64 as torch's CPU batch norm does.
    */
   BatchMoments LOCAL = (tf, x) -> {
     Operand<TFloat32> mean = Float64Reduction.mean(tf, x);

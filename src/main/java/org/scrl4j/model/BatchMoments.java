@@ -4,7 +4,6 @@ import java.util.List;
 import org.tensorflow.Operand;
 import org.tensorflow.op.Ops;
 import org.tensorflow.types.TFloat32;
-import org.tensorflow.types.TInt32;
 
 /**
  * How training-mode batch norm gets its per-channel statistics. The default {@link #LOCAL}
@@ -27,46 +26,35 @@ public interface BatchMoments {
   /** Moments of {@code x} ([..., C], channels last) over every axis but the last. */
   Moments compute(Ops tf, Operand<TFloat32> x);
 
-  /** Two-pass moments of the local batch (like torch: mean, then mean squared deviation). */
+  /**
+   * Two-pass moments of the local batch (like torch: mean, then mean squared deviation), each
+   * accumulated in float64 as torch's CPU batch norm does.
+   */
   BatchMoments LOCAL = (tf, x) -> {
-    Operand<TInt32> axes = reductionAxes(tf, x);
-    Operand<TFloat32> mean = tf.math.mean(x, axes);
+    Operand<TFloat32> mean = Float64Reduction.mean(tf, x);
     // d var / d mean is 0, so the stop-gradient saves a backward path without changing the gradient
-    Operand<TFloat32> variance = tf.math.mean(tf.math.squaredDifference(x, tf.stopGradient(mean)), axes);
+    Operand<TFloat32> variance = Float64Reduction.mean(tf, tf.math.squaredDifference(x, tf.stopGradient(mean)));
     return new Moments(mean, variance, valuesPerChannel(tf, x));
   };
 
   /**
    * Moments of the global batch from a cross-replica sum, computed in two exact passes (two
    * reductions of C+1 and C floats per BN layer): the global mean, then the global sum of squared
-   * deviations from it. No E[x^2]-E[x]^2 cancellation.
+   * deviations from it. No E[x^2]-E[x]^2 cancellation. The local sums are accumulated in float64,
+   * the collectives stay float32.
    */
   static BatchMoments crossReplica(CrossReplicaSum allSum) {
     return (tf, x) -> {
-      Operand<TInt32> axes = reductionAxes(tf, x);
       Operand<TFloat32> localCount = tf.reshape(valuesPerChannel(tf, x), tf.constant(new int[] {1}));
-      Operand<TFloat32> sumAndCount = allSum.sum(tf, tf.concat(List.of(tf.reduceSum(x, axes), localCount), tf.constant(0)));
+      Operand<TFloat32> sumAndCount = allSum.sum(tf, tf.concat(List.of(Float64Reduction.sum(tf, x), localCount), tf.constant(0)));
       long channels = x.shape().get(x.shape().numDimensions() - 1);
       Operand<TFloat32> sum = tf.slice(sumAndCount, tf.constant(new int[] {0}), tf.constant(new int[] {(int) channels}));
       Operand<TFloat32> count = tf.reshape(
           tf.slice(sumAndCount, tf.constant(new int[] {(int) channels}), tf.constant(new int[] {1})), tf.constant(new int[0]));
       Operand<TFloat32> mean = tf.math.div(sum, count);
-      Operand<TFloat32> sq = allSum.sum(tf, tf.reduceSum(tf.math.squaredDifference(x, tf.stopGradient(mean)), axes));
+      Operand<TFloat32> sq = allSum.sum(tf, Float64Reduction.sum(tf, tf.math.squaredDifference(x, tf.stopGradient(mean))));
       return new Moments(mean, tf.math.div(sq, count), count);
     };
-  }
-
-  /** [0, 1, ..., rank-2]: every axis but the channel axis. */
-  static Operand<TInt32> reductionAxes(Ops tf, Operand<TFloat32> x) {
-    int rank = x.shape().numDimensions();
-    if (rank < 2) {
-      throw new IllegalArgumentException("batch norm needs [..., C] input, got shape " + x.shape());
-    }
-    int[] axes = new int[rank - 1];
-    for (int i = 0; i < axes.length; i++) {
-      axes[i] = i;
-    }
-    return tf.constant(axes);
   }
 
   /** Number of values per channel: size(x) / C, as a float scalar (batch size may be dynamic). */

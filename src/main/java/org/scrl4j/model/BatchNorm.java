@@ -3,16 +3,18 @@ package org.scrl4j.model;
 import org.tensorflow.Operand;
 import org.tensorflow.op.Ops;
 import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TFloat64;
 
 /**
  * torch BatchNorm1d/2d from plain ops (not FusedBatchNorm, so the moments can be synchronised
  * across replicas and the gradient flows through them). Channels are the last axis: BN2d on NHWC
  * reduces over N*H*W, BN1d on [N,C] over N. eps 1e-5, running stats momentum 0.1, running variance
- * unbiased (n/(n-1)), normalisation with the biased variance.
+ * unbiased (n/(n-1)), normalisation with the biased variance. Moments and running-stat updates are
+ * accumulated in float64 like torch's CPU kernel.
  */
 public final class BatchNorm {
   public static final float EPS = 1e-5f;
-  public static final float MOMENTUM = 0.1f;
+  public static final double MOMENTUM = 0.1;
 
   private BatchNorm() {}
 
@@ -25,10 +27,10 @@ public final class BatchNorm {
       BatchMoments.Moments m = ctx.moments().compute(tf, x);
       mean = m.mean();
       variance = m.variance();
-      Operand<TFloat32> n = m.count();
-      Operand<TFloat32> unbiased = tf.math.mul(variance, tf.math.div(n, tf.math.sub(n, tf.constant(1f))));
-      ctx.addUpdate(tf.assign(p.runningMean().variable(), movingAverage(tf, p.runningMean().value(), tf.stopGradient(mean))));
-      ctx.addUpdate(tf.assign(p.runningVar().variable(), movingAverage(tf, p.runningVar().value(), tf.stopGradient(unbiased))));
+      Operand<TFloat64> n = wide(tf, m.count());
+      Operand<TFloat64> unbiased = tf.math.mul(wide(tf, variance), tf.math.div(n, tf.math.sub(n, tf.constant(1.0))));
+      ctx.addUpdate(tf.assign(p.runningMean().variable(), movingAverage(tf, p.runningMean().value(), wide(tf, mean))));
+      ctx.addUpdate(tf.assign(p.runningVar().variable(), movingAverage(tf, p.runningVar().value(), unbiased)));
     } else {
       mean = p.runningMean().value();
       variance = p.runningVar().value();
@@ -39,7 +41,14 @@ public final class BatchNorm {
     return tf.math.add(tf.math.mul(x, scale), offset);
   }
 
-  private static Operand<TFloat32> movingAverage(Ops tf, Operand<TFloat32> running, Operand<TFloat32> batch) {
-    return tf.math.add(tf.math.mul(running, tf.constant(1f - MOMENTUM)), tf.math.mul(batch, tf.constant(MOMENTUM)));
+  /** The running-stat update in float64, rounded once (torch updates them in double, with momentum 0.1 not 0.1f). */
+  private static Operand<TFloat32> movingAverage(Ops tf, Operand<TFloat32> running, Operand<TFloat64> batch) {
+    Operand<TFloat64> updated = tf.math.add(
+        tf.math.mul(wide(tf, running), tf.constant(1 - MOMENTUM)), tf.math.mul(batch, tf.constant(MOMENTUM)));
+    return tf.dtypes.cast(updated, TFloat32.class);
+  }
+
+  private static Operand<TFloat64> wide(Ops tf, Operand<TFloat32> x) {
+    return tf.dtypes.cast(tf.stopGradient(x), TFloat64.class);
   }
 }

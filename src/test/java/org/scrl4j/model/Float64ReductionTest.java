@@ -1,0 +1,80 @@
+package org.scrl4j.model;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.tensorflow.Graph;
+import org.tensorflow.Operand;
+import org.tensorflow.Output;
+import org.tensorflow.Result;
+import org.tensorflow.Session;
+import org.tensorflow.op.Ops;
+import org.tensorflow.types.TFloat32;
+
+class Float64ReductionTest {
+
+  private static final int CHANNELS = 3;
+  private static final float[] WEIGHTS = {1, -2, 0.5f};
+
+  /** The value is the exact sum and mean rounded once, where TensorFlow's float32 reduction misses by ulps. */
+  @Test
+  void rowsOfAMatrixGiveTheExactResultRoundedOnce() {
+    check(new long[] {200_000, CHANNELS});
+  }
+
+  @Test
+  void imagesGiveTheExactResultRoundedOnce() {
+    check(new long[] {32, 56, 56, CHANNELS});
+  }
+
+  private static void check(long[] shape) {
+    int rows = (int) (shape.length == 2 ? shape[0] : shape[0] * shape[1] * shape[2]);
+    Random rnd = new Random(11);
+    float[] data = new float[rows * CHANNELS];
+    double[] sum = new double[CHANNELS];
+    for (int i = 0; i < rows; i++) {
+      for (int c = 0; c < CHANNELS; c++) {
+        float v = (float) (100 * (c + 1) + rnd.nextGaussian());
+        data[i * CHANNELS + c] = v;
+        sum[c] += v;
+      }
+    }
+    int[] all = new int[shape.length - 1];
+    for (int i = 0; i < all.length; i++) {
+      all[i] = i;
+    }
+    try (Graph g = new Graph(); Session s = new Session(g); TFloat32 xt = TensorValues.tensor(data, shape)) {
+      Ops tf = Ops.create(g);
+      Operand<TFloat32> x = tf.placeholder(TFloat32.class);
+      Operand<TFloat32> xs = tf.reshape(x, tf.constant(shape));
+      Operand<TFloat32> mean = Float64Reduction.mean(tf, xs);
+      Operand<TFloat32> total = Float64Reduction.sum(tf, xs);
+      Operand<TFloat32> plainMean = tf.math.mean(xs, tf.constant(all));
+      // d/dx of sum_c w_c*(mean_c + sum_c) is w_c*(1/rows + 1) everywhere
+      Operand<TFloat32> loss = tf.reduceSum(tf.math.mul(tf.math.add(mean, total), tf.constant(WEIGHTS)), tf.constant(0));
+      Output<?>[] dx = g.addGradients(loss.asOutput(), new Output<?>[] {x.asOutput()});
+      try (Result r = s.runner().feed(x, xt).fetch(mean).fetch(total).fetch(plainMean).fetch(dx[0]).run()) {
+        float[] gotMean = TensorValues.floats(r.get(0));
+        float[] gotSum = TensorValues.floats(r.get(1));
+        float[] plain = TensorValues.floats(r.get(2));
+        double plainWorst = 0;
+        for (int c = 0; c < CHANNELS; c++) {
+          double exactMean = sum[c] / rows;
+          assertEquals((float) exactMean, gotMean[c], 0f, "mean " + c);
+          assertEquals((float) sum[c], gotSum[c], 0f, "sum " + c);
+          plainWorst = Math.max(plainWorst, Math.abs(plain[c] - exactMean) / Math.ulp((float) exactMean));
+        }
+        // the case is a real test: float32 accumulation drifts by several ulps
+        assertTrue(plainWorst > 2, "plain float32 mean is " + plainWorst + " ulps off");
+        float[] grad = TensorValues.floats(r.get(3));
+        for (int i = 0; i < rows; i += 997) {
+          for (int c = 0; c < CHANNELS; c++) {
+            assertEquals(WEIGHTS[c] * (1f / rows + 1f), grad[i * CHANNELS + c], 1e-6f);
+          }
+        }
+      }
+    }
+  }
+}

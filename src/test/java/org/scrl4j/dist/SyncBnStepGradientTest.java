@@ -13,6 +13,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.scrl4j.model.BatchMoments;
+import org.scrl4j.model.Float64Reduction;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
 import org.tensorflow.op.Ops;
@@ -91,20 +92,20 @@ class SyncBnStepGradientTest {
    */
   static BatchMoments summedOverReplicas(int world) {
     return (tf, x) -> {
-      Operand<org.tensorflow.types.TInt32> axes = BatchMoments.reductionAxes(tf, x);
       List<Operand<TFloat32>> parts = new ArrayList<>();
       for (int r = 0; r < world; r++) {
         parts.add(tf.gather(x, tf.constant(SyncBnStepWorker.rowsOf(r, world)), tf.constant(0)));
       }
       Operand<TFloat32> n = BatchMoments.valuesPerChannel(tf, x);
-      Operand<TFloat32> sum = tf.reduceSum(parts.get(0), axes);
+      // each replica's local sums as crossReplica takes them (float64, rounded once), then added
+      Operand<TFloat32> sum = Float64Reduction.sum(tf, parts.get(0));
       for (int r = 1; r < world; r++) {
-        sum = tf.math.add(sum, tf.reduceSum(parts.get(r), axes));
+        sum = tf.math.add(sum, Float64Reduction.sum(tf, parts.get(r)));
       }
       Operand<TFloat32> mean = tf.math.div(sum, n);
       Operand<TFloat32> sq = null;
       for (Operand<TFloat32> part : parts) {
-        Operand<TFloat32> s = tf.reduceSum(tf.math.squaredDifference(part, tf.stopGradient(mean)), axes);
+        Operand<TFloat32> s = Float64Reduction.sum(tf, tf.math.squaredDifference(part, tf.stopGradient(mean)));
         sq = sq == null ? s : tf.math.add(sq, s);
       }
       return new BatchMoments.Moments(mean, tf.math.div(sq, n), n);

@@ -179,7 +179,13 @@ public final class DistContext implements AutoCloseable {
    * when distributed, the plain local moments with one replica.
    */
   public BatchMoments syncBnMoments() {
-    return server == null ? BatchMoments.LOCAL : BatchMoments.crossReplica(crossReplicaSum());
+    return syncBnMoments(true);
+  }
+
+  /** {@link #syncBnMoments()} with float64 or float32 accumulation of the local sums. */
+  public BatchMoments syncBnMoments(boolean float64) {
+    return server == null ? BatchMoments.local(float64)
+        : BatchMoments.crossReplica(crossReplicaSum(), float64);
   }
 
   /**

@@ -30,12 +30,19 @@ public interface BatchMoments {
    * Two-pass moments of the local batch (like torch: mean, then mean squared deviation), each
    * accumulated in float64 as torch's CPU batch norm does.
    */
-  BatchMoments LOCAL = (tf, x) -> {
-    Operand<TFloat32> mean = Float64Reduction.mean(tf, x);
-    // d var / d mean is 0, so the stop-gradient saves a backward path without changing the gradient
-    Operand<TFloat32> variance = Float64Reduction.mean(tf, tf.math.squaredDifference(x, tf.stopGradient(mean)));
-    return new Moments(mean, variance, valuesPerChannel(tf, x));
-  };
+  BatchMoments LOCAL = local(true);
+
+  /** {@link #LOCAL}, or with {@code float64} false the same two passes summed by TF in float32. */
+  static BatchMoments local(boolean float64) {
+    return (tf, x) -> {
+      Operand<TFloat32> mean = float64 ? Float64Reduction.mean(tf, x) : Float64Reduction.mean32(tf, x);
+      // d var / d mean is 0, so the stop-gradient saves a backward path without changing the gradient
+      Operand<TFloat32> deviations = tf.math.squaredDifference(x, tf.stopGradient(mean));
+      Operand<TFloat32> variance = float64 ? Float64Reduction.mean(tf, deviations)
+          : Float64Reduction.mean32(tf, deviations);
+      return new Moments(mean, variance, valuesPerChannel(tf, x));
+    };
+  }
 
   /**
    * Moments of the global batch from a cross-replica sum, computed in two exact passes (two
@@ -44,15 +51,22 @@ public interface BatchMoments {
    * the collectives stay float32.
    */
   static BatchMoments crossReplica(CrossReplicaSum allSum) {
+    return crossReplica(allSum, true);
+  }
+
+  /** {@link #crossReplica(CrossReplicaSum)} with the local sums in float32 when {@code float64} is false. */
+  static BatchMoments crossReplica(CrossReplicaSum allSum, boolean float64) {
+    java.util.function.BiFunction<Ops, Operand<TFloat32>, Operand<TFloat32>> localSum =
+        float64 ? Float64Reduction::sum : Float64Reduction::sum32;
     return (tf, x) -> {
       Operand<TFloat32> localCount = tf.reshape(valuesPerChannel(tf, x), tf.constant(new int[] {1}));
-      Operand<TFloat32> sumAndCount = allSum.sum(tf, tf.concat(List.of(Float64Reduction.sum(tf, x), localCount), tf.constant(0)));
+      Operand<TFloat32> sumAndCount = allSum.sum(tf, tf.concat(List.of(localSum.apply(tf, x), localCount), tf.constant(0)));
       long channels = x.shape().get(x.shape().numDimensions() - 1);
       Operand<TFloat32> sum = tf.slice(sumAndCount, tf.constant(new int[] {0}), tf.constant(new int[] {(int) channels}));
       Operand<TFloat32> count = tf.reshape(
           tf.slice(sumAndCount, tf.constant(new int[] {(int) channels}), tf.constant(new int[] {1})), tf.constant(new int[0]));
       Operand<TFloat32> mean = tf.math.div(sum, count);
-      Operand<TFloat32> sq = allSum.sum(tf, Float64Reduction.sum(tf, tf.math.squaredDifference(x, tf.stopGradient(mean))));
+      Operand<TFloat32> sq = allSum.sum(tf, localSum.apply(tf, tf.math.squaredDifference(x, tf.stopGradient(mean))));
       return new Moments(mean, tf.math.div(sq, count), count);
     };
   }

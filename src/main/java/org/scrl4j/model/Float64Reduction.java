@@ -32,6 +32,16 @@ public final class Float64Reduction {
     return withValueOf(tf, tf.math.mean(x, allButLast(tf, x)), tf.math.div(sum64(tf, x), count));
   }
 
+  /** TF's own float32 per-channel sum, for the float32 option of {@link BatchMoments}. */
+  public static Operand<TFloat32> sum32(Ops tf, Operand<TFloat32> x) {
+    return tf.reduceSum(x, allButLast(tf, x));
+  }
+
+  /** TF's own float32 per-channel mean. */
+  public static Operand<TFloat32> mean32(Ops tf, Operand<TFloat32> x) {
+    return tf.math.mean(x, allButLast(tf, x));
+  }
+
   private static Operand<TFloat64> sum64(Ops tf, Operand<TFloat32> x) {
     int rank = x.shape().numDimensions();
     Operand<TFloat64> wide = tf.dtypes.cast(tf.stopGradient(x), TFloat64.class);

@@ -122,7 +122,7 @@ public final class Pretraining implements AutoCloseable {
         Lars.pretraining(cfg.train().optim().weightDecay(), ExperimentSpec.grouping(cfg)),
         new LrSchedule(baseLr, stepsPerEpoch, cfg.train().warmupEpochs(), epochs),
         new EmaSchedule(cfg.train().m(), stepsPerEpoch * epochs),
-        dist.syncBnMoments(),
+        dist.syncBnMoments(cfg.train().bnFloat64Moments()),
         collectives == null ? g -> g : collectives.gradientMean(), dist.crossReplicaSum());
     ParamStore store = new ParamStore(tf);
     step = PretrainStep.build(tf, store, settings, new PretrainStep.Inputs(views, boxes, labels));

@@ -1,5 +1,6 @@
 package org.scrl4j.model;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -52,10 +53,13 @@ class Float64ReductionTest {
       Operand<TFloat32> mean = Float64Reduction.mean(tf, xs);
       Operand<TFloat32> total = Float64Reduction.sum(tf, xs);
       Operand<TFloat32> plainMean = tf.math.mean(xs, tf.constant(all));
+      // the batch-norm option train/bn_float64_moments picks between these two means
+      Operand<TFloat32> bn64 = BatchMoments.local(true).compute(tf, xs).mean();
+      Operand<TFloat32> bn32 = BatchMoments.local(false).compute(tf, xs).mean();
       // d/dx of sum_c w_c*(mean_c + sum_c) is w_c*(1/rows + 1) everywhere
       Operand<TFloat32> loss = tf.reduceSum(tf.math.mul(tf.math.add(mean, total), tf.constant(WEIGHTS)), tf.constant(0));
       Output<?>[] dx = g.addGradients(loss.asOutput(), new Output<?>[] {x.asOutput()});
-      try (Result r = s.runner().feed(x, xt).fetch(mean).fetch(total).fetch(plainMean).fetch(dx[0]).run()) {
+      try (Result r = s.runner().feed(x, xt).fetch(mean).fetch(total).fetch(plainMean).fetch(dx[0]).fetch(bn64).fetch(bn32).run()) {
         float[] gotMean = TensorValues.floats(r.get(0));
         float[] gotSum = TensorValues.floats(r.get(1));
         float[] plain = TensorValues.floats(r.get(2));
@@ -68,6 +72,8 @@ class Float64ReductionTest {
         }
         // the case is a real test: float32 accumulation drifts by several ulps
         assertTrue(plainWorst > 2, "plain float32 mean is " + plainWorst + " ulps off");
+        assertArrayEquals(gotMean, TensorValues.floats(r.get(4)), 0f, "float64 batch-norm mean");
+        assertArrayEquals(plain, TensorValues.floats(r.get(5)), 0f, "float32 batch-norm mean");
         float[] grad = TensorValues.floats(r.get(3));
         for (int i = 0; i < rows; i += 997) {
           for (int c = 0; c < CHANNELS; c++) {

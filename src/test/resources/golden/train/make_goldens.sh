@@ -1,5 +1,5 @@
 #!/bin/sh
-# Regenerates the committed goldens of org.scrl4j.optim / org.scrl4j.train tests with the shared
+# Regenerates the committed goldens of org.scrl4j.optim / org.scrl4j.method tests with the shared
 # torchvision harness (/work/shared/reference). Outputs are trimmed to the keys the tests read.
 set -e
 R=${REFERENCE:-/work/shared/reference}

@@ -7,9 +7,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.ServiceLoader;
 import java.util.TreeMap;
-import org.scrl4j.UserError;
+import org.scrl4j.common.UserError;
 
 /**
  * {@code bench --what WHAT [flags]}: runs one {@link Benchmark} and prints its result and the
@@ -29,7 +28,7 @@ public final class BenchCommand implements Command {
 
   static Map<String, Benchmark> benchmarks() {
     Map<String, Benchmark> m = new TreeMap<>();
-    for (Benchmark b : ServiceLoader.load(Benchmark.class)) {
+    for (Benchmark b : List.of(new StepBenchmark(), new InputThroughputBenchmark())) {
       m.put(b.what(), b);
     }
     return m;

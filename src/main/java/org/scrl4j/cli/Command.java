@@ -14,7 +14,7 @@ public interface Command {
   String summary();
 
   /**
-   * Runs the command. Throw {@link org.scrl4j.UserError} for anything the user can fix.
+   * Runs the command. Throw {@link org.scrl4j.common.UserError} for anything the user can fix.
    *
    * @return the process exit code
    */

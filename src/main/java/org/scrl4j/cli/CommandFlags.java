@@ -10,7 +10,7 @@ import org.apache.commons.cli.HelpFormatter;
 import org.apache.commons.cli.Option;
 import org.apache.commons.cli.Options;
 import org.apache.commons.cli.ParseException;
-import org.scrl4j.UserError;
+import org.scrl4j.common.UserError;
 
 /** Flag parsing shared by subcommands: --name VALUE or --name=VALUE, --help, one-line errors. */
 public final class CommandFlags {

@@ -8,7 +8,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import org.scrl4j.UserError;
+import org.scrl4j.checkpoint.RunDirectory;
+import org.scrl4j.common.UserError;
 import org.scrl4j.config.Config;
 import org.scrl4j.config.ConfigCommandLine;
 import org.scrl4j.config.ConfigLoader;
@@ -16,13 +17,12 @@ import org.scrl4j.data.DatasetConverter;
 import org.scrl4j.data.ImageSource;
 import org.scrl4j.data.Split;
 import org.scrl4j.dist.DistContext;
+import org.scrl4j.eval.LinearEvaluation;
 import org.scrl4j.export.BackboneWeights;
 import org.scrl4j.export.CheckpointBackbone;
 import org.scrl4j.export.SavedModelExporter;
 import org.scrl4j.export.TorchvisionExporter;
 import org.scrl4j.train.Experiment;
-import org.scrl4j.train.LinearEvaluation;
-import org.scrl4j.train.RunDirectory;
 
 /**
  * {@code tools/scrl demo [--src DIR] [overrides]}: the README's first command. Converts Fashion-MNIST

@@ -4,9 +4,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.ServiceLoader;
 import java.util.TreeMap;
-import org.scrl4j.UserError;
+import org.scrl4j.common.UserError;
 
 /**
  * Entry point of {@code tools/scrl}. The first word picks a subcommand; without one, the flags go to
@@ -66,7 +65,10 @@ public final class Main {
 
   static Map<String, Command> commands() {
     Map<String, Command> byName = new TreeMap<>();
-    for (Command c : ServiceLoader.load(Command.class)) {
+    // every command lives in this package: the list is the registry
+    for (Command c : List.of(new TrainCommand(), new DemoCommand(), new ConvertCommand(),
+        new ExportCommand(), new EmbedCommand(), new BoxPreviewCommand(), new VerifyStepCommand(),
+        new GraphCommand(), new BenchCommand(), new DistCheckCommand())) {
       byName.put(c.name(), c);
     }
     return byName;

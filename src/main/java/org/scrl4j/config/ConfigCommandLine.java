@@ -14,7 +14,7 @@ import org.apache.commons.cli.Option;
 import org.apache.commons.cli.Options;
 import org.apache.commons.cli.ParseException;
 import org.apache.commons.cli.UnrecognizedOptionException;
-import org.scrl4j.UserError;
+import org.scrl4j.common.UserError;
 
 /**
  * The flags of the training command line: {@code --config FILE}, {@code --print-config}, every

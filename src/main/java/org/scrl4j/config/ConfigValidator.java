@@ -1,7 +1,7 @@
 package org.scrl4j.config;
 
 import java.util.List;
-import org.scrl4j.UserError;
+import org.scrl4j.common.UserError;
 
 /** Checks values that parse but make no sense, naming the key, the value and what is allowed. */
 final class ConfigValidator {

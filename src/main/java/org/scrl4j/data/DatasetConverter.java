@@ -10,7 +10,8 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
-import org.scrl4j.UserError;
+import org.scrl4j.common.ProgressBar;
+import org.scrl4j.common.UserError;
 
 /**
  * Writes datasets as TFRecord shards in the standard ImageNet layout (see {@link TfRecordSource}):

@@ -6,7 +6,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.stream.Stream;
-import org.scrl4j.UserError;
+import org.scrl4j.common.UserError;
 
 /**
  * ImageNet as class folders: {@code <root>/train/<wnid>/*.JPEG}, {@code <root>/val/<wnid>/*.JPEG}.

@@ -6,7 +6,7 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.zip.GZIPInputStream;
-import org.scrl4j.UserError;
+import org.scrl4j.common.UserError;
 
 /** MNIST-style idx files (optionally gzipped): unsigned-byte images [n, rows, cols] and labels [n]. */
 public final class IdxFiles {

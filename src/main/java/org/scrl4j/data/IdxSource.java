@@ -7,7 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.zip.GZIPInputStream;
-import org.scrl4j.UserError;
+import org.scrl4j.common.UserError;
 
 /**
  * Fashion-MNIST (or MNIST) read straight from its idx files: {@code train-images-idx3-ubyte.gz}

@@ -3,7 +3,7 @@ package org.scrl4j.data;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.scrl4j.UserError;
+import org.scrl4j.common.UserError;
 
 /** Opens dataset splits by format, and restricts them to small subsets for quick runs. */
 public final class ImageSources {

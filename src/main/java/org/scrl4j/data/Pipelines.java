@@ -1,7 +1,6 @@
 package org.scrl4j.data;
 
 import java.util.List;
-import org.scrl4j.data.augment.PretrainAugmentation;
 import org.scrl4j.data.boxes.RoiRows;
 import org.tensorflow.Operand;
 import org.tensorflow.op.Ops;

@@ -3,8 +3,6 @@ package org.scrl4j.data;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.scrl4j.data.augment.PretrainAugmentation;
-import org.scrl4j.data.augment.PretrainSample;
 import org.tensorflow.Operand;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.op.Ops;

@@ -12,7 +12,8 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import org.scrl4j.UserError;
+import org.scrl4j.common.ProgressBar;
+import org.scrl4j.common.UserError;
 
 /**
  * Writes n records into {@code <prefix>-NNNNN-of-NNNNN} shards, shard s holding the contiguous

@@ -13,7 +13,7 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
-import org.scrl4j.UserError;
+import org.scrl4j.common.UserError;
 import org.tensorflow.proto.Example;
 import org.tensorflow.proto.Feature;
 
@@ -166,7 +166,7 @@ public final class TfRecordSource implements ImageSource {
   }
 
   /** True when {@code root} holds shards of the split. */
-  static boolean hasShards(Path root, Split split) {
+  public static boolean hasShards(Path root, Split split) {
     try (Stream<Path> s = Files.list(root)) {
       return s.anyMatch(p -> {
         Matcher m = SHARD.matcher(p.getFileName().toString());

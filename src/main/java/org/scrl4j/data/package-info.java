@@ -28,8 +28,9 @@
  * in.endEpoch(session);                                         // logs skipped corrupt records
  * }</pre>
  *
- * <p>{@code tools/scrl convert} ({@link org.scrl4j.data.ConvertCommand}) writes folders or
- * Fashion-MNIST as standard-layout shards; {@link org.scrl4j.data.InputBenchmark} measures the
+ * <p>{@code tools/scrl convert} ({@link org.scrl4j.cli.ConvertCommand}) writes folders or
+ * Fashion-MNIST as standard-layout shards; {@link org.scrl4j.cli.InputBenchmark} measures the
  * pre-training pipeline.
  */
 package org.scrl4j.data;
+

@@ -7,7 +7,7 @@ import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
-import org.scrl4j.UserError;
+import org.scrl4j.common.UserError;
 import org.scrl4j.model.BatchMoments;
 import org.tensorflow.DeviceSpec;
 import org.tensorflow.Graph;

@@ -11,7 +11,7 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Duration;
 import java.util.Collections;
-import org.scrl4j.UserError;
+import org.scrl4j.common.UserError;
 
 /**
  * Where this process sits in a data-parallel job, as given on the command line

@@ -3,9 +3,9 @@ package org.scrl4j.dist;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
 import java.io.Writer;
-import java.io.OutputStreamWriter;
 import java.net.BindException;
 import java.net.Inet6Address;
 import java.net.InetAddress;
@@ -19,7 +19,7 @@ import java.util.List;
 import java.util.TreeSet;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
-import org.scrl4j.UserError;
+import org.scrl4j.common.UserError;
 
 /**
  * Start-up address exchange: TensorFlow's cluster definition must list every task's host:port, but

@@ -1,7 +1,7 @@
 package org.scrl4j.dist;
 
 import java.util.List;
-import org.scrl4j.UserError;
+import org.scrl4j.common.UserError;
 
 /**
  * Another replica died, became unreachable or stopped answering, so this one cannot continue the

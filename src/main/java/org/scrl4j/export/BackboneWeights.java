@@ -5,7 +5,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.scrl4j.UserError;
+import org.scrl4j.common.UserError;
 import org.scrl4j.io.NpyArray;
 import org.scrl4j.model.ParamStore;
 import org.scrl4j.model.ResNetSpec;
@@ -108,7 +108,7 @@ public final class BackboneWeights {
   }
 
   /** torch conv kernel [out,in,kh,kw] to TF [kh,kw,in,out]. */
-  static NpyArray oihwToHwio(NpyArray a) {
+  public static NpyArray oihwToHwio(NpyArray a) {
     return permute4(a, 2, 3, 1, 0);
   }
 

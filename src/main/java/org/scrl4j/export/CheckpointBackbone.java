@@ -9,12 +9,12 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
-import org.scrl4j.UserError;
+import org.scrl4j.checkpoint.Checkpoint;
+import org.scrl4j.checkpoint.CheckpointStore;
+import org.scrl4j.common.UserError;
 import org.scrl4j.io.NpyArray;
 import org.scrl4j.io.Npz;
 import org.scrl4j.model.ResNetSpec;
-import org.scrl4j.train.Checkpoint;
-import org.scrl4j.train.CheckpointStore;
 
 /**
  * The online backbone of a training checkpoint: {@code load_dir} is a run directory (its newest

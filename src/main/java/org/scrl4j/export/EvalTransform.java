@@ -1,7 +1,7 @@
 package org.scrl4j.export;
 
 import java.nio.file.Path;
-import org.scrl4j.UserError;
+import org.scrl4j.common.UserError;
 import org.scrl4j.io.NpyArray;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;

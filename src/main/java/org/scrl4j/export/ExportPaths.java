@@ -3,14 +3,14 @@ package org.scrl4j.export;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.scrl4j.UserError;
+import org.scrl4j.common.UserError;
 
 /** Output-path checks shared by the exporters, so an unwritable target fails before any work. */
-final class ExportPaths {
+public final class ExportPaths {
   private ExportPaths() {}
 
   /** Creates the parent directory of a file to be written; UserError if that is impossible. */
-  static void prepareFile(Path out) {
+  public static void prepareFile(Path out) {
     if (Files.isDirectory(out)) {
       throw new UserError("--out " + out + " is a directory; give a file name");
     }
@@ -22,7 +22,7 @@ final class ExportPaths {
   }
 
   /** Creates an empty-or-new output directory; UserError if it is a file or not writable. */
-  static void prepareDir(Path dir) {
+  public static void prepareDir(Path dir) {
     if (Files.exists(dir) && !Files.isDirectory(dir)) {
       throw new UserError("--out " + dir + " is a file; a SavedModel is a directory");
     }

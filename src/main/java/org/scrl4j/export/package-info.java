@@ -21,7 +21,8 @@
  *       evaluation transform ({@link org.scrl4j.export.EvalTransform}).
  * </ul>
  *
- * <p>Subcommands: {@code tools/scrl export} ({@link org.scrl4j.export.ExportCommand}) and
- * {@code tools/scrl embed} ({@link org.scrl4j.export.EmbedCommand}).
+ * <p>Subcommands: {@code tools/scrl export} ({@link org.scrl4j.cli.ExportCommand}) and
+ * {@code tools/scrl embed} ({@link org.scrl4j.cli.EmbedCommand}).
  */
 package org.scrl4j.export;
+

@@ -20,7 +20,7 @@ import java.util.zip.CRC32;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
 import java.util.zip.ZipOutputStream;
-import org.scrl4j.UserError;
+import org.scrl4j.common.UserError;
 
 /**
  * numpy's .npz (a zip of .npy files, one per key) and .npy v1.0 format, row-major little-endian.

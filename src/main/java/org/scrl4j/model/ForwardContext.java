@@ -12,7 +12,7 @@ import org.tensorflow.types.TFloat32;
  * What one forward pass needs besides the weights: the {@code Ops} scope ops are created in,
  * the batch-norm mode (training: batch statistics + running-stat updates; inference: running
  * statistics), how batch moments are computed (local or synchronised), and where the running-stat
- * update ops and a layer log (for {@link GraphSummary}) are collected. Child contexts made with
+ * update ops and a layer log (for {@code method.GraphSummary}) are collected. Child contexts made with
  * {@link #in(String)} share the mode and the collections.
  */
 public final class ForwardContext {

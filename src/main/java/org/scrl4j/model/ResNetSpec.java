@@ -2,7 +2,7 @@ package org.scrl4j.model;
 
 import java.util.Arrays;
 import java.util.Locale;
-import org.scrl4j.UserError;
+import org.scrl4j.common.UserError;
 
 /**
  * A torchvision ResNet variant: block type, blocks per stage, and base width (stem channels; 64

@@ -1,7 +1,7 @@
 package org.scrl4j.model;
 
 import java.util.List;
-import org.scrl4j.UserError;
+import org.scrl4j.common.UserError;
 import org.tensorflow.Operand;
 import org.tensorflow.ndarray.index.Indices;
 import org.tensorflow.op.Ops;

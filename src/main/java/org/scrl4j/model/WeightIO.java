@@ -7,7 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
-import org.scrl4j.UserError;
+import org.scrl4j.common.UserError;
 import org.scrl4j.io.NpyArray;
 import org.scrl4j.io.Npz;
 import org.tensorflow.Session;

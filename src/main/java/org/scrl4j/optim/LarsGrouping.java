@@ -32,7 +32,7 @@ public enum LarsGrouping {
         return g;
       }
     }
-    throw new org.scrl4j.UserError("unknown LARS grouping '" + s + "'; use reference or clean");
+    throw new org.scrl4j.common.UserError("unknown LARS grouping '" + s + "'; use reference or clean");
   }
 
   /** True when LARS leaves this parameter unadapted and undecayed. */

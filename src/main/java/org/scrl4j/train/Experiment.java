@@ -6,13 +6,17 @@ import java.nio.file.Path;
 import java.util.Map;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
-import org.scrl4j.UserError;
+import org.scrl4j.checkpoint.Checkpoint;
+import org.scrl4j.checkpoint.CheckpointStore;
+import org.scrl4j.checkpoint.RunDirectory;
+import org.scrl4j.common.UserError;
 import org.scrl4j.config.Config;
 import org.scrl4j.config.ConfigPrinter;
 import org.scrl4j.data.ImageSource;
 import org.scrl4j.data.ImageSources;
 import org.scrl4j.data.Split;
 import org.scrl4j.dist.DistContext;
+import org.scrl4j.eval.LinearEvaluation;
 import org.scrl4j.io.NpyArray;
 
 /**

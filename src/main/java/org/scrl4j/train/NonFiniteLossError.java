@@ -2,7 +2,7 @@ package org.scrl4j.train;
 
 import java.nio.file.Path;
 import java.util.Map;
-import org.scrl4j.UserError;
+import org.scrl4j.common.UserError;
 import org.scrl4j.io.NpyArray;
 
 /**

@@ -7,6 +7,7 @@ import org.apache.logging.log4j.core.LoggerContext;
 import org.apache.logging.log4j.core.appender.FileAppender;
 import org.apache.logging.log4j.core.config.Configuration;
 import org.apache.logging.log4j.core.layout.PatternLayout;
+import org.scrl4j.checkpoint.RunDirectory;
 
 /**
  * Copies every log line of this JVM into a file of the run directory ({@code save_dir/log.txt}),
@@ -41,7 +42,7 @@ public final class RunLogFile implements AutoCloseable {
         .setConfiguration(config)
         .build();
     if (appender == null) {
-      throw new org.scrl4j.UserError("cannot open log file " + file + "; check that save_dir is writable");
+      throw new org.scrl4j.common.UserError("cannot open log file " + file + "; check that save_dir is writable");
     }
     appender.start();
     config.addAppender(appender);

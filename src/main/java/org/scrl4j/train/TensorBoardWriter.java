@@ -3,7 +3,7 @@ package org.scrl4j.train;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.scrl4j.UserError;
+import org.scrl4j.common.UserError;
 import org.tensorflow.Graph;
 import org.tensorflow.Result;
 import org.tensorflow.Session;

@@ -8,7 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
-import org.scrl4j.UserError;
+import org.scrl4j.common.UserError;
 
 class BenchCommandTest {
 

@@ -13,10 +13,10 @@ import java.util.List;
 import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.scrl4j.UserError;
+import org.scrl4j.common.UserError;
 import org.scrl4j.config.Config;
-import org.scrl4j.config.ConfigLoader;
 import org.scrl4j.config.ConfigLoader.Override;
+import org.scrl4j.config.ConfigLoader;
 import org.scrl4j.data.IdxFiles;
 
 /** The demo's plumbing on a few dozen images and a width-4 network (not the demo's numbers). */

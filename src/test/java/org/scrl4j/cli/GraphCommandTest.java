@@ -9,8 +9,8 @@ import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.scrl4j.UserError;
-import org.scrl4j.model.GraphSummary;
+import org.scrl4j.common.UserError;
+import org.scrl4j.method.GraphSummary;
 
 class GraphCommandTest {
   private final GraphCommand graph = new GraphCommand();

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
-import org.scrl4j.UserError;
+import org.scrl4j.common.UserError;
 
 class ConfigCommandLineTest {
   @Test

@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.scrl4j.UserError;
+import org.scrl4j.common.UserError;
 
 class ConfigLoaderTest {
   @TempDir Path dir;

@@ -9,7 +9,7 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
-import org.scrl4j.UserError;
+import org.scrl4j.common.UserError;
 
 class DistSettingsTest {
 

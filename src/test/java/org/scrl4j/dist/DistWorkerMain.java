@@ -5,7 +5,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import org.scrl4j.UserError;
+import org.scrl4j.cli.AllReduceBenchmark;
+import org.scrl4j.common.UserError;
 
 /**
  * One replica process of the multi-process tests (and the all-reduce benchmark). Arguments:

@@ -12,15 +12,15 @@ import java.util.Random;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.scrl4j.UserError;
+import org.scrl4j.common.UserError;
 import org.scrl4j.io.NpyArray;
 import org.scrl4j.io.Npz;
 
-class EvalTransformTest {
+public class EvalTransformTest {
   @TempDir Path tmp;
 
   /** Smooth colour field plus noise, so both the low-pass filter and the crop position matter. */
-  static Path writePng(Path file, int w, int h, long seed, boolean gray) throws Exception {
+  public static Path writePng(Path file, int w, int h, long seed, boolean gray) throws Exception {
     Random rnd = new Random(seed);
     BufferedImage img = new BufferedImage(w, h, gray ? BufferedImage.TYPE_BYTE_GRAY : BufferedImage.TYPE_INT_RGB);
     double a = rnd.nextDouble() * 6;

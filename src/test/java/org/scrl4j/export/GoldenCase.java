@@ -10,10 +10,10 @@ import org.scrl4j.io.Npz;
  * The committed goldens of src/test/resources/golden/export/make_backbone_golden.py: a narrowed
  * torchvision ResNet (random BN statistics) and its eval-mode C2..C5 and pooled outputs.
  */
-final class GoldenCase {
+public final class GoldenCase {
   private GoldenCase() {}
 
-  static Map<String, NpyArray> load(String name) {
+  public static Map<String, NpyArray> load(String name) {
     try {
       return Npz.read(Path.of(GoldenCase.class.getResource("/golden/export/" + name).toURI()));
     } catch (URISyntaxException e) {
@@ -22,7 +22,7 @@ final class GoldenCase {
   }
 
   /** Max |a-b| within tol * max |want|: fp32 summation order differs between torch and TF. */
-  static void assertClose(NpyArray want, NpyArray got, double tol, String what) {
+  public static void assertClose(NpyArray want, NpyArray got, double tol, String what) {
     org.junit.jupiter.api.Assertions.assertArrayEquals(want.shape(), got.shape(), what + " shape");
     float[] w = want.floats();
     float[] g = got.floats();

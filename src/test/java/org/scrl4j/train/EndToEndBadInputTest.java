@@ -12,6 +12,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
+import org.scrl4j.checkpoint.Checkpoint;
+import org.scrl4j.checkpoint.CheckpointStore;
 
 /**
  * Bad input through the whole command line (issue 5, "Bad input and faults"): each stops with one

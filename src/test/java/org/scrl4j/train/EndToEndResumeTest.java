@@ -15,6 +15,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.scrl4j.checkpoint.Checkpoint;
+import org.scrl4j.checkpoint.CheckpointStore;
 
 /**
  * The whole program on a tiny run (issue 5, "Done when"): an uninterrupted run trains, checkpoints

@@ -10,6 +10,7 @@ import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.scrl4j.checkpoint.RunDirectory;
 
 class RunLogFileTest {
   @TempDir Path tmp;

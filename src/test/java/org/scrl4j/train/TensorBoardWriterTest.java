@@ -75,7 +75,7 @@ class TensorBoardWriterTest {
   @Test
   void unwritableDirectoryIsAUserError() throws IOException {
     Path file = Files.writeString(tmp.resolve("file"), "x");
-    org.scrl4j.UserError e = org.junit.jupiter.api.Assertions.assertThrows(org.scrl4j.UserError.class,
+    org.scrl4j.common.UserError e = org.junit.jupiter.api.Assertions.assertThrows(org.scrl4j.common.UserError.class,
         () -> new TensorBoardWriter(file.resolve("tb")));
     assertTrue(e.getMessage().contains("TensorBoard"), e.getMessage());
   }

@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import javax.imageio.ImageIO;
+import org.scrl4j.checkpoint.RunDirectory;
 import org.scrl4j.cli.Main;
 
 /**

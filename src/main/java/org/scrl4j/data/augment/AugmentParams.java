@@ -1,6 +1,6 @@
 package org.scrl4j.data.augment;
 
-import org.scrl4j.UserError;
+import org.scrl4j.common.UserError;
 
 /**
  * Everything the augmentation chain reads; {@link #defaults()} is the paper setting (SPEC

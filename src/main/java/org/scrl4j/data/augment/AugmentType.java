@@ -1,7 +1,7 @@
 package org.scrl4j.data.augment;
 
 import java.util.Locale;
-import org.scrl4j.UserError;
+import org.scrl4j.common.UserError;
 
 /** {@code augment.type}: which chain makes the two pre-training views. */
 public enum AugmentType {

@@ -6,8 +6,8 @@
  * reproduces exactly from the seed. Entry points:
  *
  * <ul>
- *   <li>{@link org.scrl4j.data.augment.PretrainAugmentation#apply} - both pre-training views,
- *       their crops and flips and the SCRL box pairs ({@link org.scrl4j.data.augment.PretrainSample});
+ *   <li>{@link org.scrl4j.data.PretrainAugmentation#apply} - both pre-training views,
+ *       their crops and flips and the SCRL box pairs ({@link org.scrl4j.data.PretrainSample});
  *   <li>{@link org.scrl4j.data.augment.ViewTransforms#center} - the evaluation transform;
  *   <li>{@link org.scrl4j.data.augment.ViewTransforms#linearEvalTrain} - linear-eval training.
  * </ul>
@@ -18,3 +18,4 @@
  * the hue shift to 1/255 turn, differences of a grey level or two).
  */
 package org.scrl4j.data.augment;
+

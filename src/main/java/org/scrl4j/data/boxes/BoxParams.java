@@ -1,6 +1,6 @@
 package org.scrl4j.data.boxes;
 
-import org.scrl4j.UserError;
+import org.scrl4j.common.UserError;
 
 /**
  * Settings of the SCRL box generator ({@code network.scrl.*} and {@code augment.input_size}).

@@ -12,6 +12,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.scrl4j.data.PretrainAugmentation;
+import org.scrl4j.data.PretrainSample;
 import org.scrl4j.data.boxes.BoxParams;
 import org.tensorflow.ConcreteFunction;
 import org.tensorflow.Operand;
@@ -108,10 +110,10 @@ class PretrainAugmentationTest {
   @Test
   void typeAndParameterErrorsNameTheFix() {
     assertEquals(AugmentType.SIMPLE, AugmentType.parse(" Simple "));
-    var e = org.junit.jupiter.api.Assertions.assertThrows(org.scrl4j.UserError.class,
+    var e = org.junit.jupiter.api.Assertions.assertThrows(org.scrl4j.common.UserError.class,
         () -> AugmentType.parse("byol"));
     assertTrue(e.getMessage().contains("simclr, simple, none"));
-    assertThrows(org.scrl4j.UserError.class, () -> AugmentParams.defaults().withCropScale(0.5, 0.2));
+    assertThrows(org.scrl4j.common.UserError.class, () -> AugmentParams.defaults().withCropScale(0.5, 0.2));
   }
 
   @Test

@@ -1,0 +1,229 @@
+package org.scrl4j.cli;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import org.scrl4j.common.UserError;
+import org.scrl4j.dist.Collectives;
+import org.scrl4j.dist.DistContext;
+import org.scrl4j.dist.DistSettings;
+import org.scrl4j.dist.LocalReplicas;
+import org.scrl4j.method.PretrainStep;
+import org.scrl4j.model.ByolNetwork;
+import org.scrl4j.model.ParamStore;
+import org.scrl4j.model.ResNetSpec;
+import org.scrl4j.model.TensorValues;
+import org.scrl4j.optim.EmaSchedule;
+import org.scrl4j.optim.Lars;
+import org.scrl4j.optim.LarsGrouping;
+import org.scrl4j.optim.LrSchedule;
+import org.tensorflow.Graph;
+import org.tensorflow.Session;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.op.Ops;
+import org.tensorflow.op.core.Placeholder;
+import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TInt64;
+
+/**
+ * {@code bench --what step}: the full pre-training step (online + target forward, loss, backward,
+ * LARS, EMA, BN updates, evaluator) on synthetic views fed from the host, after warm-up. Batch =
+ * images; each image contributes two views (and 10 box pairs for SCRL), as in training.
+ */
+public final class StepBenchmark implements Benchmark {
+  private static final Set<String> FLAGS = Set.of("arch", "batch", "size", "method", "steps",
+      "warmup", "width", "hidden", "out-dim", "classes", "seed", "num_devices", "dist_url");
+
+  @Override
+  public String what() {
+    return "step";
+  }
+
+  @Override
+  public String usage() {
+    return "[--arch resnet50] [--batch 16] [--size 224] [--method scrl|byol] [--steps 5] [--warmup 2]"
+        + " [--width 64] [--hidden 4096] [--out-dim 256] [--classes 1000]"
+        + " [--num_devices N --dist_url auto|tcp://127.0.0.1:PORT] (N processes: synchronised BN,"
+        + " gradient all-reduce; adds the all-reduce's share of the step)";
+  }
+
+  @Override
+  public Map<String, Object> run(Map<String, String> flags) {
+    for (String k : flags.keySet()) {
+      if (!FLAGS.contains(k)) {
+        throw new UserError("bench --what step: unknown flag --" + k + "; flags: " + usage());
+      }
+    }
+    String arch = flags.getOrDefault("arch", "resnet50");
+    int batch = intFlag(flags, "batch", 16);
+    int size = intFlag(flags, "size", 224);
+    int steps = intFlag(flags, "steps", 5);
+    int warmup = intFlag(flags, "warmup", 2);
+    int classes = intFlag(flags, "classes", 1000);
+    String methodName = flags.getOrDefault("method", "scrl").toLowerCase(Locale.ROOT);
+    PretrainStep.Method method = switch (methodName) {
+      case "scrl" -> PretrainStep.Method.SCRL;
+      case "byol" -> PretrainStep.Method.BYOL;
+      default -> throw new UserError("--method " + methodName + " is not scrl or byol");
+    };
+    if (batch < 1 || size < 64 || steps < 1 || warmup < 0) {
+      throw new UserError("need --batch >= 1, --size >= 64, --steps >= 1, --warmup >= 0");
+    }
+    ResNetSpec spec = ResNetSpec.of(arch, intFlag(flags, "width", 64));
+    ByolNetwork.HeadSpec heads = new ByolNetwork.HeadSpec(intFlag(flags, "hidden", 4096),
+        intFlag(flags, "out-dim", 256));
+    long seed = intFlag(flags, "seed", 0);
+
+    int devices = intFlag(flags, "num_devices", 1);
+    DistContext dist = DistContext.single();
+    if (devices > 1) {
+      DistSettings ds = DistSettings.parse(1, 0, devices, LocalReplicas.localIndex(),
+          flags.getOrDefault("dist_url", "auto"), "CPU");
+      List<String> argv = new ArrayList<>(List.of("bench", "--what", "step"));
+      flags.forEach((k, v) -> argv.addAll(List.of("--" + k, v)));
+      LocalReplicas.spawnSiblings(ds, argv);
+      dist = DistContext.start(ds);
+    }
+    try (DistContext d = dist) {
+      Map<String, Object> out = run(d, method, methodName, spec, heads, batch, size, steps, warmup,
+          classes, seed);
+      d.finish();
+      return d.isChief() ? out : null;
+    }
+  }
+
+  private Map<String, Object> run(DistContext dist, PretrainStep.Method method, String methodName,
+      ResNetSpec spec, ByolNetwork.HeadSpec heads, int batch, int size, int steps, int warmup,
+      int classes, long seed) {
+    int views = 2 * batch;
+    int boxesPerImage = 10;
+    try (Graph g = new Graph()) {
+      Ops tf = dist.place(Ops.create(g));
+      Placeholder<TFloat32> viewsIn = tf.withName("views").placeholder(TFloat32.class,
+          Placeholder.shape(Shape.of(views, size, size, 3)));
+      Placeholder<TFloat32> boxesIn = method == PretrainStep.Method.SCRL
+          ? tf.withName("boxes").placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, 5))) : null;
+      Placeholder<TInt64> labelsIn = classes > 0
+          ? tf.withName("labels").placeholder(TInt64.class, Placeholder.shape(Shape.of(batch))) : null;
+      ParamStore store = new ParamStore(tf);
+      // the paper schedule shape (ImageNet, 256 per process): 5004 steps/epoch, 10 warm-up, 200 epochs
+      PretrainStep step = PretrainStep.build(tf, store, new PretrainStep.Settings(spec, heads, method,
+              classes, Lars.pretraining(1e-6, LarsGrouping.REFERENCE), new LrSchedule(0.45, 5004, 10, 200),
+              new EmaSchedule(0.97, 5004L * 200), dist.syncBnMoments(),
+              dist.world() > 1 ? dist.collectives(tf).gradientMean() : g2 -> g2, dist.crossReplicaSum()),
+          new PretrainStep.Inputs(viewsIn, boxesIn, labelsIn));
+      int nodes = (int) g.toGraphDef().getNodeCount();
+
+      Random rnd = new Random(seed);
+      float[] pixels = new float[views * size * size * 3];
+      for (int i = 0; i < pixels.length; i++) {
+        pixels[i] = (float) rnd.nextGaussian();
+      }
+      float[] boxes = boxes(rnd, batch, boxesPerImage, size);
+      long[] labels = new long[batch];
+      for (int i = 0; i < batch; i++) {
+        labels[i] = rnd.nextInt(Math.max(classes, 1));
+      }
+      List<Double> times = new ArrayList<>();
+      try (Session s = dist.newSession(g);
+           TFloat32 viewsT = TensorValues.tensor(pixels, views, size, size, 3);
+           TFloat32 boxesT = TensorValues.tensor(boxes, boxes.length / 5, 5);
+           TInt64 labelsT = TInt64.vectorOf(labels)) {
+        store.initialize(s, seed);
+        s.run(step.initializer());
+        for (int i = 0; i < warmup + steps; i++) {
+          Session.Runner r = s.runner().feed(viewsIn, viewsT).addTarget(step.trainOp()).fetch(step.loss());
+          if (boxesIn != null) {
+            r.feed(boxesIn, boxesT);
+          }
+          if (labelsIn != null) {
+            r.feed(labelsIn, labelsT);
+          }
+          long t0 = System.nanoTime();
+          float loss;
+          try (var res = dist.run(r::run)) {
+            loss = TensorValues.scalar(res.get(0));
+          }
+          double dt = (System.nanoTime() - t0) / 1e9;
+          if (!Float.isFinite(loss)) {
+            throw new IllegalStateException("loss is " + loss + " at step " + i);
+          }
+          if (i >= warmup) {
+            times.add(dt);
+          }
+        }
+      }
+      double[] sorted = times.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+      double median = sorted.length % 2 == 1 ? sorted[sorted.length / 2]
+          : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2;
+      Map<String, Object> out = new LinkedHashMap<>();
+      if (dist.world() > 1) {
+        // The same bucketed mean of tensors shaped like this model's gradients, alone: its share of
+        // the step is what the all-reduce would cost without overlap with the backward pass.
+        List<long[]> shapes = new ArrayList<>();
+        step.optimizer().momentumBuffers().forEach(m -> shapes.add(m.shape().asArray()));
+        double[] ms = AllReduceBenchmark.run(dist, shapes, Collectives.DEFAULT_BUCKET_BYTES, warmup + steps);
+        double[] timed = java.util.Arrays.copyOfRange(ms, Math.min(warmup, ms.length - 1), ms.length);
+        java.util.Arrays.sort(timed);
+        double allReduce = timed[timed.length / 2] / 1000.0;
+        out.put("processes", dist.world());
+        out.put("gradient_floats", AllReduceBenchmark.floats(shapes));
+        out.put("allreduce_s", allReduce);
+        out.put("allreduce_share", allReduce / median);
+      }
+      out.put("arch", spec.arch());
+      out.put("method", methodName);
+      out.put("batch_images", batch);
+      out.put("size", size);
+      out.put("boxes", method == PretrainStep.Method.SCRL ? boxes.length / 5 : 0);
+      out.put("steps", steps);
+      out.put("warmup", warmup);
+      out.put("median_step_s", median);
+      out.put("images_per_s", batch / median);
+      out.put("global_images_per_s", batch * dist.world() / median);
+      out.put("min_step_s", sorted[0]);
+      out.put("max_step_s", sorted[sorted.length - 1]);
+      out.put("graph_nodes", nodes);
+      out.put("onednn", String.valueOf(System.getenv("TF_ENABLE_ONEDNN_OPTS")));
+      return out;
+    }
+  }
+
+  /** K = 2 * batch * perImage boxes, sides >= 32 px: view-1 rows (image b) then their view-2 matches (b + batch). */
+  public static float[] boxes(Random rnd, int batch, int perImage, int size) {
+    int k = batch * perImage;
+    float[] out = new float[2 * k * 5];
+    for (int view = 0; view < 2; view++) {
+      for (int i = 0; i < k; i++) {
+        int b = i / perImage;
+        float w = 32 + rnd.nextInt(size - 32 + 1);
+        float h = 32 + rnd.nextInt(size - 32 + 1);
+        float x = rnd.nextInt((int) (size - w) + 1);
+        float y = rnd.nextInt((int) (size - h) + 1);
+        int row = (view * k + i) * 5;
+        out[row] = b + view * batch;
+        out[row + 1] = x;
+        out[row + 2] = y;
+        out[row + 3] = x + w;
+        out[row + 4] = y + h;
+      }
+    }
+    return out;
+  }
+
+  private static int intFlag(Map<String, String> flags, String key, int dflt) {
+    String v = flags.get(key);
+    if (v == null) {
+      return dflt;
+    }
+    try {
+      return Integer.parseInt(v);
+    } catch (NumberFormatException e) {
+      throw new UserError("--" + key + " " + v + " is not an integer");
+    }
+  }
+}

@@ -1,0 +1,164 @@
+package org.scrl4j.method;
+
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import org.scrl4j.common.UserError;
+import org.scrl4j.model.ByolNetwork;
+import org.scrl4j.model.ForwardContext;
+import org.scrl4j.model.LinearClassifier;
+import org.scrl4j.model.ParamStore;
+import org.scrl4j.model.ResNet;
+import org.scrl4j.model.ResNetSpec;
+import org.scrl4j.model.RoIAlign;
+import org.tensorflow.Graph;
+import org.tensorflow.GraphOperation;
+import org.tensorflow.Operand;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.op.Ops;
+import org.tensorflow.op.core.Placeholder;
+import org.tensorflow.types.TFloat32;
+
+/**
+ * A human-readable summary of the pre-training network graph: a layer table (name, static output
+ * shape, parameters), the op-type histogram and parameter totals. It builds the forward pass of
+ * one training step (online + target branches in training mode, online evaluator; SCRL adds
+ * RoIAlign on layer4 before both projectors), without gradients or optimizer ops.
+ */
+public final class GraphSummary {
+
+  /** What to summarise; {@link #paper(String, String)} gives the paper's settings. */
+  public record Settings(String arch, int width, String method, int imageSize, long hidden, long out, int classes) {
+    public static Settings paper(String arch, String method) {
+      return new Settings(arch, 64, method, 224, 4096, 256, 1000);
+    }
+  }
+
+  private GraphSummary() {}
+
+  /** Builds the graph described by {@code s} and returns its summary text. */
+  public static String summarize(Settings s) {
+    String method = s.method().toLowerCase(Locale.ROOT);
+    if (!method.equals("byol") && !method.equals("scrl")) {
+      throw new UserError("unknown method '" + s.method() + "'; use byol or scrl");
+    }
+    ResNetSpec arch = ResNetSpec.of(s.arch(), s.width());
+    try (Graph g = new Graph()) {
+      Ops tf = Ops.create(g);
+      ParamStore store = new ParamStore(tf);
+      ByolNetwork.HeadSpec heads = new ByolNetwork.HeadSpec(s.hidden(), s.out());
+      ByolNetwork online = ByolNetwork.online(store, arch, heads);
+      ByolNetwork target = ByolNetwork.target(store, arch, heads);
+      LinearClassifier evaluator = LinearClassifier.create(store, "online/evaluator", arch.featureDim(), s.classes());
+      Placeholder<TFloat32> images = tf.withName("images")
+          .placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, s.imageSize(), s.imageSize(), 3)));
+      ForwardContext ctx = ForwardContext.training(tf);
+      Operand<TFloat32> onlinePooled;
+      if (method.equals("byol")) {
+        onlinePooled = online.forward(ctx, images).backbone().pooled();
+        target.forward(ctx, images);
+      } else {
+        Placeholder<TFloat32> boxes = tf.withName("boxes").placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, 5)));
+        onlinePooled = null;
+        for (ByolNetwork net : List.of(online, target)) {
+          ForwardContext c = ctx.in(net.branch());
+          ResNet.Endpoints e = net.backbone().apply(c.in("backbone"), images);
+          ForwardContext rc = c.in("roi");
+          Operand<TFloat32> roi = RoIAlign.roiAlign(rc.tf(), e.c5(), boxes, 1, 1f / 32, -1, false);
+          roi = rc.tf().reshape(roi, rc.tf().constant(new int[] {-1, arch.featureDim()}));
+          rc.log("roi_align 1x1", roi, 0);
+          Operand<TFloat32> z = net.projector().apply(c.in("projector"), roi);
+          if (net.predictor() != null) {
+            net.predictor().apply(c.in("predictor"), z);
+          }
+          if (net == online) {
+            onlinePooled = e.pooled();
+          }
+        }
+      }
+      ForwardContext ec = ctx.in("online").in("evaluator");
+      evaluator.apply(ec, ec.tf().stopGradient(onlinePooled));
+      return render(s, arch, g, store, ctx);
+    }
+  }
+
+  private static String render(Settings s, ResNetSpec arch, Graph g, ParamStore store, ForwardContext ctx) {
+    StringBuilder sb = new StringBuilder();
+    sb.append("# scrl4j network graph: ").append(s.method().toLowerCase(Locale.ROOT)).append(", ").append(arch)
+        .append(", input [?,").append(s.imageSize()).append(',').append(s.imageSize()).append(",3] NHWC float32\n");
+    sb.append("# heads ").append(arch.featureDim()).append(" -> ").append(s.hidden()).append(" -> ").append(s.out())
+        .append(", online evaluator ").append(arch.featureDim()).append(" -> ").append(s.classes()).append(" classes\n");
+    sb.append("# forward of one training step (batch-norm in training mode, running-stat updates included);"
+        + " no gradient or optimizer ops\n");
+    sb.append("# regenerate: tools/scrl graph --arch ").append(s.arch()).append(" --method ")
+        .append(s.method().toLowerCase(Locale.ROOT)).append(" --out graphs/").append(fileName(s)).append("\n\n");
+
+    sb.append("## Layers\n");
+    int nameWidth = ctx.layers().stream().mapToInt(l -> l.name().length()).max().orElse(10) + 2;
+    sb.append(String.format("%-" + nameWidth + "s %-22s %12s%n", "layer", "output", "params"));
+    long logged = 0;
+    for (ForwardContext.Layer l : ctx.layers()) {
+      sb.append(String.format("%-" + nameWidth + "s %-22s %,12d%n", l.name(), shape(l.output().shape()), l.params()));
+      logged += l.params();
+    }
+    sb.append('\n');
+
+    sb.append("## Parameters (trainable / running statistics)\n");
+    long total = 0;
+    long running = 0;
+    for (String scope : List.of("online/backbone", "online/projector", "online/predictor", "online/evaluator",
+        "target/backbone", "target/projector")) {
+      long t = store.count(scope, true);
+      long all = store.count(scope, false);
+      if (all == 0) {
+        continue;
+      }
+      sb.append(String.format("%-18s %,14d / %,10d  (%d variables)%n", scope, t, all - t, store.in(scope).size()));
+      total += t;
+      running += all - t;
+    }
+    sb.append(String.format("%-18s %,14d / %,10d  (%d variables)%n", "total", total, running, store.all().size()));
+    if (logged != total) {
+      throw new IllegalStateException("layer table counts " + logged + " parameters, the store " + total);
+    }
+    sb.append('\n');
+
+    sb.append("## Op types (").append(countOps(g)).append(" ops)\n");
+    Map<String, Integer> hist = new TreeMap<>();
+    Iterator<GraphOperation> it = g.operations();
+    while (it.hasNext()) {
+      hist.merge(it.next().type(), 1, Integer::sum);
+    }
+    hist.forEach((type, n) -> sb.append(String.format("%-24s %6d%n", type, n)));
+    return sb.toString();
+  }
+
+  /** graphs/ file name for the settings, e.g. resnet50_scrl.txt. */
+  public static String fileName(Settings s) {
+    return s.arch().toLowerCase(Locale.ROOT) + (s.width() == 64 ? "" : "_w" + s.width()) + "_"
+        + s.method().toLowerCase(Locale.ROOT) + ".txt";
+  }
+
+  private static int countOps(Graph g) {
+    int n = 0;
+    Iterator<GraphOperation> it = g.operations();
+    while (it.hasNext()) {
+      it.next();
+      n++;
+    }
+    return n;
+  }
+
+  private static String shape(Shape s) {
+    if (s.isUnknown()) {
+      return "?";
+    }
+    StringBuilder b = new StringBuilder("[");
+    for (int i = 0; i < s.numDimensions(); i++) {
+      b.append(i > 0 ? "," : "").append(s.get(i) < 0 ? "?" : Long.toString(s.get(i)));
+    }
+    return b.append(']').toString();
+  }
+}

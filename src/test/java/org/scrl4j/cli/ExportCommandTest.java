@@ -1,0 +1,137 @@
+package org.scrl4j.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.scrl4j.checkpoint.CheckpointState;
+import org.scrl4j.checkpoint.CheckpointStore;
+import org.scrl4j.export.BackboneLayout;
+import org.scrl4j.export.BackboneWeights;
+import org.scrl4j.export.GoldenCase;
+import org.scrl4j.io.NpyArray;
+import org.scrl4j.io.Npz;
+
+/** The export subcommand end to end on a checkpoint written by the training checkpoint store. */
+class ExportCommandTest {
+  @TempDir Path tmp;
+
+  record Run(int exit, String out, String err) {}
+
+  static Run scrl(String... args) {
+    PrintStream oldOut = System.out;
+    PrintStream oldErr = System.err;
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    try {
+      System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+      System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+      int code = Main.run(args);
+      return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    } finally {
+      System.setOut(oldOut);
+      System.setErr(oldErr);
+    }
+  }
+
+  /**
+   * A run directory with checkpoint_1 and checkpoint_2 (newest, = checkpoint_last): online backbone
+   * from {@code golden} (plus 1 in checkpoint_1, so picking the wrong one shows), a target backbone
+   * that must not be exported, and global_step.
+   */
+  static Path writeRun(Path saveDir, Map<String, NpyArray> golden, String arch, int width) throws Exception {
+    CheckpointStore store = CheckpointStore.create(saveDir);
+    for (int epoch = 1; epoch <= 2; epoch++) {
+      Map<String, NpyArray> w = new LinkedHashMap<>();
+      float shift = epoch == 2 ? 0f : 1f;
+      for (Map.Entry<String, long[]> e : BackboneLayout.torchShapes(BackboneLayout.infer(golden)).entrySet()) {
+        NpyArray torch = golden.get(e.getKey());
+        NpyArray tf = torch.rank() == 4 ? BackboneWeights.oihwToHwio(torch) : torch;
+        float[] v = tf.floats();
+        for (int i = 0; i < v.length; i++) {
+          v[i] += shift;
+        }
+        w.put("online/backbone/" + e.getKey(), NpyArray.of(v, tf.shape()));
+        float[] other = new float[v.length];
+        w.put("target/backbone/" + e.getKey(), NpyArray.of(other, tf.shape()));
+      }
+      w.put("global_step", NpyArray.of(new long[] {10L * epoch}));
+      CheckpointState state = new CheckpointState(epoch, 10L * epoch, 0, 0, 0, arch, width, "byol", 100, 1,
+          "network: {}\n", "test");
+      store.save(state, w, true, false);
+    }
+    return saveDir;
+  }
+
+  @Test
+  void exportsNewestCheckpointInEveryFormat() throws Exception {
+    Map<String, NpyArray> golden = GoldenCase.load("resnet18_w8.npz");
+    Path run = writeRun(tmp.resolve("run"), golden, "resnet18", 8);
+
+    Path npz = tmp.resolve("out/r18.npz");
+    Run r = scrl("export", "--load_dir", run.toString(), "--format", "torchvision", "--out", npz.toString());
+    assertEquals(0, r.exit, r.err);
+    assertTrue(r.out.contains("np.load") && r.out.contains("load_state_dict(state, strict=False)"), r.out);
+    Map<String, NpyArray> back = Npz.read(npz);
+    assertEquals(BackboneLayout.torchShapes(BackboneLayout.infer(golden)).keySet(), back.keySet());
+    for (String k : back.keySet()) {
+      assertArrayEquals(golden.get(k).floats(), back.get(k).floats(), 0f, k);
+    }
+
+    Path pkl = tmp.resolve("out/r18.pkl");
+    r = scrl("export", "--load_dir", run.toString(), "--format", "detectron2", "--out=" + pkl);
+    assertEquals(0, r.exit, r.err);
+    assertTrue(r.out.contains("DEPTH: 18") && r.out.contains("WEIGHTS: \"" + pkl.toAbsolutePath()), r.out);
+    assertTrue(Files.size(pkl) > 4L * golden.get("layer4.1.conv2.weight").size(), "pickle too small");
+
+    Path sm = tmp.resolve("out/sm");
+    r = scrl("export", "--load_dir", run.resolve("checkpoint_2").toString(), "--format", "savedmodel",
+        "--out", sm.toString(), "--arch", "resnet18");
+    assertEquals(0, r.exit, r.err);
+    assertTrue(Files.isRegularFile(sm.resolve("saved_model.pb")), r.out);
+  }
+
+  @Test
+  void clearErrorsForBadInput() throws Exception {
+    Path empty = Files.createDirectories(tmp.resolve("empty"));
+    Path out = tmp.resolve("x.npz");
+    Run r = scrl("export", "--load_dir", empty.toString(), "--format", "torchvision", "--out", out.toString());
+    assertEquals(2, r.exit);
+    assertTrue(r.err.contains("holds no complete checkpoint"), r.err);
+
+    Map<String, NpyArray> golden = GoldenCase.load("resnet18_w8.npz");
+    Path run = writeRun(tmp.resolve("run"), golden, "resnet18", 8);
+    r = scrl("export", "--load_dir", run.toString(), "--format", "torchvision", "--out", out.toString(),
+        "--arch", "resnet50");
+    assertEquals(2, r.exit);
+    assertTrue(r.err.contains("holds a resnet18") && r.err.contains("resnet50"), r.err);
+
+    // state.json claims another architecture than the stored weights
+    Path lying = writeRun(tmp.resolve("lying"), golden, "resnet50", 8);
+    r = scrl("export", "--load_dir", lying.toString(), "--format", "torchvision", "--out", out.toString());
+    assertEquals(2, r.exit);
+    assertTrue(r.err.contains("state.json says resnet50") && r.err.contains("check the architecture"), r.err);
+
+    Path file = Files.writeString(tmp.resolve("plain"), "x");
+    r = scrl("export", "--load_dir", run.toString(), "--format", "detectron2", "--out", file.resolve("w.pkl").toString());
+    assertEquals(2, r.exit);
+    assertTrue(r.err.contains("cannot create directory"), r.err);
+
+    r = scrl("export", "--load_dir", run.toString(), "--format", "onnx", "--out", out.toString());
+    assertEquals(2, r.exit);
+    assertTrue(r.err.contains("--format onnx is unknown"), r.err);
+    r = scrl("export", "--load_dir", run.toString(), "--format", "savedmodel");
+    assertEquals(2, r.exit);
+    assertTrue(r.err.contains("--out is required"), r.err);
+    assertTrue(!Files.exists(out), "nothing written on errors");
+  }
+}

@@ -1,5 +1,6 @@
 package org.scrl4j.export;
 
+import org.scrl4j.Python;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -1,5 +1,6 @@
 package org.scrl4j.data.augment;
 
+import org.scrl4j.Python;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

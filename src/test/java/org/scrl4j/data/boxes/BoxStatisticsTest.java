@@ -1,5 +1,6 @@
 package org.scrl4j.data.boxes;
 
+import org.scrl4j.Python;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.io.IOException;

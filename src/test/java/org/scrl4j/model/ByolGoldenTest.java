@@ -26,10 +26,16 @@ import org.tensorflow.types.TFloat32;
  * One BYOL forward/backward step of online + separate target network against torchvision
  * (reference harness make_case.py + golden.py, see src/test/resources/golden/model/README.md).
  * The bottleneck case is checked against a float64 golden: its width-4 net with 4-row batch
- * norms amplifies float32 rounding, so torch's own float32 run is 1.5e-4 off the float64 values
- * there, while ours stays within 1e-4.
+ * norms amplifies float32 rounding. Its forward stays within 1e-4 of float64; its gradients are
+ * judged as tools/verify_sweep.py judges every case, at most {@link #MAX_RATIO} times torch's own
+ * float32 distance from float64 (largest over runs with 1 and 2 threads,
+ * {@code torch_f32_spread_r50w4.json} from tools/torch_spread.py): torch itself is 1.4e-3
+ * norm-relative off on {@code layer1.2.bn2.weight} there, so a fixed 1e-3 would fail the reference.
  */
 class ByolGoldenTest {
+
+  /** The sweep's bound (tools/verify_sweep.py --max-ratio): ours within 2x torch's float32 spread. */
+  static final double MAX_RATIO = 2.0;
 
   private static Path golden(String name) throws Exception {
     return Path.of(ByolGoldenTest.class.getResource("/golden/model/" + name).toURI());
@@ -103,6 +109,7 @@ class ByolGoldenTest {
         assertMaxRel("target/proj", got[4], gold.get("target/proj").toFloats(), 1e-4);
         assertMaxRel("target/pooled", got[5], gold.get("target/pooled").toFloats(), 1e-4);
         assertMaxRel("loss", got[6], gold.get("loss").toFloats(), 1e-4);
+        Map<String, Double> torchGradSpread = goldenName.endsWith("_f64") ? torchFloat32GradSpread(tag) : null;
 
         for (int i = 0; i < trainable.size(); i++) {
           ParamStore.Param p = trainable.get(i);
@@ -115,7 +122,8 @@ class ByolGoldenTest {
           if (key.endsWith("net.0.bias")) {
             assertMaxAbs("grad/" + key, mine.floats(), wantF, 1e-6); // bias before train-mode BN: 0
           } else {
-            assertNormRel("grad/" + key, mine.floats(), wantF, 1e-3);
+            double tol = torchGradSpread == null ? 1e-3 : MAX_RATIO * torchGradSpread.get("grad/" + key);
+            assertNormRel("grad/" + key, mine.floats(), wantF, tol);
           }
         }
 
@@ -130,6 +138,16 @@ class ByolGoldenTest {
         }
       }
     }
+  }
+
+  /** Torch float32's norm-relative distance from the float64 golden per gradient, largest over runs. */
+  private static Map<String, Double> torchFloat32GradSpread(String tag) throws Exception {
+    String text = java.nio.file.Files.readString(golden("torch_f32_spread_" + tag + ".json"));
+    com.google.gson.JsonObject worst = com.google.gson.JsonParser.parseString(text).getAsJsonObject()
+        .getAsJsonObject("grad_norm_relative");
+    Map<String, Double> out = new java.util.HashMap<>();
+    worst.entrySet().forEach(e -> out.put(e.getKey(), e.getValue().getAsDouble()));
+    return out;
   }
 
   static float[] nchwToNhwc(float[] src, long[] s) {

@@ -20,9 +20,8 @@ import org.scrl4j.config.ConfigPrinter;
 import org.scrl4j.data.ImageSource;
 import org.scrl4j.data.InputErrors;
 import org.scrl4j.data.InputPipeline;
-import org.scrl4j.data.PipelineOptions;
+import org.scrl4j.data.Pipelines;
 import org.scrl4j.data.PretrainAugmentation;
-import org.scrl4j.data.PretrainTransform;
 import org.scrl4j.data.boxes.RoiRows;
 import org.scrl4j.dist.Collectives;
 import org.scrl4j.dist.DistContext;
@@ -94,14 +93,11 @@ public final class Pretraining implements AutoCloseable {
     Ops tf = dist.place(Ops.create(graph));
     Collectives collectives = dist.world() > 1 ? dist.collectives(tf) : null;
 
-    PipelineOptions options = PipelineOptions.training(batch, dist.rank(), dist.world(), cfg.seed())
-        .withSkipCorrupt(cfg.dataset().skipCorrupt())
-        .withParallelCalls(ExperimentSpec.parallelCalls(cfg.train().numWorkers()));
     PretrainStep.Method method = ExperimentSpec.method(cfg);
     PretrainAugmentation augmentation =
         new PretrainAugmentation(ExperimentSpec.augment(cfg), ExperimentSpec.boxes(cfg));
-    input = InputPipeline.build(tf.withSubScope("train_input"), train,
-        new PretrainTransform(augmentation), options);
+    input = Pipelines.pretraining(tf.withSubScope("train_input"), train, augmentation,
+        ExperimentSpec.trainingReads(cfg, batch, cfg.train().numWorkers(), dist.rank(), dist.world()));
     // Before the model graph (minutes for ResNet-50): a bad load_dir or an incompatible checkpoint
     // fails at once. Only rank 0 reads it; the others receive its values (save_dir need not be shared).
     resume = dist.isChief()

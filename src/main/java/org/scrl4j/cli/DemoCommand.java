@@ -114,7 +114,7 @@ public final class DemoCommand implements Command {
     step(3, "the same probe on a randomly initialised " + arch(cfg) + " (seed " + cfg.seed() + ")");
     t = System.nanoTime();
     rows.add(new Row("random-init " + arch(cfg),
-        LinearEvaluation.run(cfg, DistContext.single(), train, val, null).lastTop1(), since(t)));
+        LinearEvaluation.runOnRandomInit(cfg, DistContext.single(), train, val).lastTop1(), since(t)));
 
     int s = cfg.augment().inputSize();
     step(4, "the same probe on raw pixels (" + s + "x" + s + "x3 per image)");

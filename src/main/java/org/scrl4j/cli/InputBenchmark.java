@@ -17,7 +17,6 @@ import org.scrl4j.data.Jpegs;
 import org.scrl4j.data.PipelineOptions;
 import org.scrl4j.data.Pipelines;
 import org.scrl4j.data.PretrainAugmentation;
-import org.scrl4j.data.PretrainTransform;
 import org.scrl4j.data.Split;
 import org.scrl4j.data.TfRecordSource;
 import org.scrl4j.data.TfRecords;
@@ -63,9 +62,8 @@ public final class InputBenchmark {
     TfRecordSource source = TfRecordSource.open(shards, Split.TRAIN);
     try (Graph g = new Graph(); Session s = new Session(g)) {
       Ops tf = Ops.create(g);
-      InputPipeline p = InputPipeline.build(tf.withSubScope("input"), source,
-          new PretrainTransform(PretrainAugmentation.defaults()),
-          PipelineOptions.training(batchSize, 0, 1, 0).withParallelCalls(calls));
+      InputPipeline p = Pipelines.pretraining(tf.withSubScope("input"), source,
+          PretrainAugmentation.defaults(), PipelineOptions.training(batchSize, 0, 1, 0).withParallelCalls(calls));
       Pipelines.PretrainBatch batch = Pipelines.pretrainBatch(tf, p);
       // Fetch something tiny that still depends on every output, so the timing is the pipeline's
       // and not the copy of the views into Java.

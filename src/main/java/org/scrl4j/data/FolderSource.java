@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.stream.Stream;
 import org.scrl4j.common.UserError;
+import org.tensorflow.op.Ops;
 
 /**
  * ImageNet as class folders: {@code <root>/train/<wnid>/*.JPEG}, {@code <root>/val/<wnid>/*.JPEG}.
@@ -128,6 +129,13 @@ public final class FolderSource implements ImageSource {
   @Override
   public int numClasses() {
     return classes.size();
+  }
+
+  /** The record is a whole encoded image file; the label is its class folder's. */
+  @Override
+  public DecodedImage decode(Ops tf, RecordOperands record) {
+    return new DecodedImage(DecodedImage.decodeEncoded(tf, record.wholeFile(tf)),
+        record.indexLabel());
   }
 
   @Override

@@ -8,6 +8,9 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.zip.GZIPInputStream;
 import org.scrl4j.common.UserError;
+import org.tensorflow.Operand;
+import org.tensorflow.op.Ops;
+import org.tensorflow.types.TUint8;
 
 /**
  * Fashion-MNIST (or MNIST) read straight from its idx files: {@code train-images-idx3-ubyte.gz}
@@ -115,6 +118,14 @@ public final class IdxSource implements ImageSource {
   @Override
   public int numClasses() {
     return numClasses;
+  }
+
+  /** The record is rawHeight x rawWidth grey bytes, copied to three channels; the label is the index's. */
+  @Override
+  public DecodedImage decode(Ops tf, RecordOperands record) {
+    Operand<TUint8> grey = tf.reshape(tf.io.decodeRaw(record.payload(tf), TUint8.class),
+        tf.constant(new long[] {index.rawHeight, index.rawWidth, 1}));
+    return new DecodedImage(tf.tile(grey, tf.constant(new long[] {1, 1, 3})), record.indexLabel());
   }
 
   /** Image i as a PNG of its grey pixels copied to three channels. */

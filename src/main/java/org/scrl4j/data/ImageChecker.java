@@ -32,7 +32,7 @@ final class ImageChecker implements AutoCloseable {
   ImageChecker() {
     Ops tf = Ops.create(graph);
     input = tf.placeholder(TString.class, Placeholder.shape(Shape.scalar()));
-    DecodeImage<TUint8> decoded = InputPipeline.decode(tf, input);
+    DecodeImage<TUint8> decoded = DecodedImage.decodeEncoded(tf, input);
     shape = tf.shape(decoded);
     session = new Session(graph);
   }

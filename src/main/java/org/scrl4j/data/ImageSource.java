@@ -1,6 +1,7 @@
 package org.scrl4j.data;
 
 import java.io.IOException;
+import org.tensorflow.op.Ops;
 
 /** A split of an image dataset on disk, indexed so any image can be read by its global index. */
 public interface ImageSource {
@@ -17,10 +18,11 @@ public interface ImageSource {
   /** Number of classes (labels are 0..numClasses-1); 0 for an unlabelled source. */
   int numClasses();
 
-  /** Label value of the records that is class 0 (1 for the standard ImageNet TFRecord layout). */
-  default int labelBase() {
-    return 0;
-  }
+  /**
+   * Graph ops, built into the input pipeline's map function, that read {@code record} in this
+   * source's format and decode it: the format's knowledge stays with the source that writes it.
+   */
+  DecodedImage decode(Ops tf, RecordOperands record);
 
   /** The encoded image bytes of image i, read on the host (for diagnosis and checks). */
   byte[] readImage(int i) throws IOException;

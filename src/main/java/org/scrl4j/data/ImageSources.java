@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.scrl4j.common.UserError;
+import org.tensorflow.op.Ops;
 
 /** Opens dataset splits by format, and restricts them to small subsets for quick runs. */
 public final class ImageSources {
@@ -73,8 +74,8 @@ public final class ImageSources {
       }
 
       @Override
-      public int labelBase() {
-        return source.labelBase();
+      public DecodedImage decode(Ops tf, RecordOperands record) {
+        return source.decode(tf, record);
       }
 
       @Override

@@ -14,16 +14,13 @@ import org.tensorflow.ConcreteFunction;
 import org.tensorflow.Operand;
 import org.tensorflow.Session;
 import org.tensorflow.Signature;
-import org.tensorflow.Tensor;
 import org.tensorflow.ndarray.NdArrays;
 import org.tensorflow.ndarray.Shape;
-import org.tensorflow.ndarray.StdArrays;
 import org.tensorflow.op.Op;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.op.core.VarHandleOp;
 import org.tensorflow.op.data.ParallelMapDataset;
-import org.tensorflow.op.image.DecodeImage;
 import org.tensorflow.types.TInt64;
 import org.tensorflow.types.TString;
 import org.tensorflow.types.TUint8;
@@ -34,7 +31,7 @@ import org.tensorflow.types.family.TType;
  *
  * <pre>
  *   epoch's image list (fed, host-planned by {@link EpochPlan})
- *     -> ParallelMapDatasetV2( read record bytes -> ParseExampleV2 -> DecodeImage(3 channels)
+ *     -> ParallelMapDatasetV2( the source reads and decodes the record ({@link ImageSource#decode})
  *                              -> {@link ImageTransform} seeded by (seed, epoch, global index) )
  *     -> [IgnoreErrorsDataset when skipCorrupt] -> BatchDatasetV2 -> PrefetchDataset
  *     -> IteratorV2 / MakeIterator / IteratorGetNext
@@ -117,7 +114,7 @@ public final class InputPipeline {
       shapes.add(Shape.scalar());
     }
     ConcreteFunction mapFn = ConcreteFunction.create(
-        ftf -> mapSignature(ftf, source.index(), source.labelBase(), transform));
+        ftf -> mapSignature(ftf, source, transform));
     Operand<? extends TType> ds = tf.data.parallelMapDataset(records, List.of(seedAndEpoch, fileTable),
         tf.constant((long) options.parallelCalls()), mapFn, types, shapes,
         ParallelMapDataset.deterministic("true"), ParallelMapDataset.preserveCardinality(true));
@@ -182,9 +179,7 @@ public final class InputPipeline {
     return new InputPipeline(tf.withSubScope("input"), source, transform, options);
   }
 
-  private static Signature mapSignature(Ops tf, RecordIndex recordIndex, int labelBase,
-      ImageTransform transform) {
-    RecordIndex.Kind kind = recordIndex.kind();
+  private static Signature mapSignature(Ops tf, ImageSource source, ImageTransform transform) {
     Placeholder<TInt64> fileId = scalarInput(tf);
     Placeholder<TInt64> offset = scalarInput(tf);
     Placeholder<TInt64> length = scalarInput(tf);
@@ -196,44 +191,10 @@ public final class InputPipeline {
     Placeholder<TString> files = tf.placeholder(TString.class,
         Placeholder.shape(Shape.of(Shape.UNKNOWN_SIZE)));
     Operand<TString> path = tf.gather(files, fileId, tf.constant(0));
-
-    Operand<TInt64> label;
-    Operand<TString> serialized = null;
-    if (kind != RecordIndex.Kind.IMAGE_FILE) {
-      // A one-record FixedLengthRecordDataset reads exactly the payload of this record: random
-      // access into a shard without reading the records before it.
-      Operand<? extends TType> one = tf.data.fixedLengthRecordDataset(path, offset, length, footer,
-          tf.constant(256L * 1024), tf.constant(""));
-      @SuppressWarnings("unchecked")
-      Operand<TString> bytes = (Operand<TString>) tf.data.datasetToSingleElement(one,
-          List.of(TString.class), List.of(Shape.scalar())).components().get(0);
-      serialized = bytes;
-    }
-    Operand<TUint8> image;
-    if (kind == RecordIndex.Kind.TF_EXAMPLE) {
-      var parsed = tf.io.parseExample(tf.reshape(serialized, tf.constant(new long[] {1})),
-          strings(tf), strings(tf),
-          strings(tf, TfRecordSource.LABEL_KEY, TfRecordSource.ENCODED_KEY),
-          strings(tf), List.of(tf.constant(-1L), tf.constant("")), 0L, List.of(),
-          List.of(), List.of(), List.of(Shape.scalar(), Shape.scalar()));
-      @SuppressWarnings("unchecked")
-      Operand<TInt64> raw = (Operand<TInt64>) parsed.denseValues().get(0);
-      @SuppressWarnings("unchecked")
-      Operand<TString> bytes = (Operand<TString>) parsed.denseValues().get(1);
-      Operand<TInt64> rawLabel = tf.reshape(raw, tf.constant(new long[0]));
-      Operand<TString> encoded = tf.reshape(bytes, tf.constant(new long[0]));
-      label = tf.select(tf.math.greaterEqual(rawLabel, tf.constant((long) labelBase)),
-          tf.math.sub(rawLabel, tf.constant((long) labelBase)), tf.constant(-1L));
-      image = decode(tf, encoded);
-    } else if (kind == RecordIndex.Kind.RAW_GREY) {
-      Operand<TUint8> grey = tf.reshape(tf.io.decodeRaw(serialized, TUint8.class),
-          tf.constant(new long[] {recordIndex.rawHeight, recordIndex.rawWidth, 1}));
-      image = tf.tile(grey, tf.constant(new long[] {1, 1, 3}));
-      label = folderLabel;
-    } else {
-      label = folderLabel;
-      image = decode(tf, tf.io.readFile(path));
-    }
+    DecodedImage decoded = source.decode(tf,
+        new RecordOperands(path, offset, length, footer, folderLabel));
+    Operand<TUint8> image = decoded.image();
+    Operand<TInt64> label = decoded.label();
     // Philox key (run seed, epoch * 2^32 + global index): a different stream for every image of
     // every epoch, the same one whenever that image is read again in that epoch.
     Operand<TInt64> runSeed = tf.gather(seedEpoch, tf.constant(0), tf.constant(0));
@@ -258,21 +219,8 @@ public final class InputPipeline {
     return sig.build();
   }
 
-  private static Operand<TString> strings(Ops tf, String... values) {
-    if (values.length == 0) {
-      return tf.constant(NdArrays.ofObjects(String.class, Shape.of(0)));
-    }
-    return tf.constant(java.nio.charset.StandardCharsets.UTF_8, values);
-  }
-
   private static Placeholder<TInt64> scalarInput(Ops tf) {
     return tf.placeholder(TInt64.class, Placeholder.shape(Shape.scalar()));
-  }
-
-  /** Decodes JPEG (and PNG, GIF, BMP) bytes to uint8 [height, width, 3]. */
-  static DecodeImage<TUint8> decode(Ops tf, Operand<TString> encoded) {
-    return tf.image.decodeImage(encoded, new DecodeImage.Options[] {
-        DecodeImage.channels(3L), DecodeImage.expandAnimations(false)});
   }
 
   /**
@@ -435,21 +383,5 @@ public final class InputPipeline {
   /** For tests: the global image indices this rank reads in the current epoch, in order. */
   int[] epochImages() {
     return epochImages.clone();
-  }
-
-  static long[] longs(int[] a) {
-    long[] out = new long[a.length];
-    for (int i = 0; i < a.length; i++) {
-      out[i] = a[i];
-    }
-    return out;
-  }
-
-  static TInt64 tensor(long[] a) {
-    return TInt64.tensorOf(StdArrays.ndCopyOf(a));
-  }
-
-  static void close(Tensor t) {
-    t.close();
   }
 }

@@ -13,28 +13,40 @@ public final class Pipelines {
   private Pipelines() {}
 
   /**
-   * Pre-training input: per image two views, crops, flips and SCRL boxes. Reshuffled per epoch
-   * from {@code seed}; full batches of {@code batchSize} images.
+   * Pre-training input: per image two views, crops, flips and SCRL boxes. Training reading
+   * ({@link PipelineOptions#training}): reshuffled per epoch from the options' seed, full batches.
    */
   public static InputPipeline pretraining(Ops tf, ImageSource source,
-      PretrainAugmentation augmentation, int batchSize, int rank, int world, long seed,
-      boolean skipCorrupt) {
+      PretrainAugmentation augmentation, PipelineOptions options) {
     return InputPipeline.build(tf, source, new PretrainTransform(augmentation),
-        PipelineOptions.training(batchSize, rank, world, seed).withSkipCorrupt(skipCorrupt));
+        requireTraining(options, true));
   }
 
-  /** Evaluation input (resize 256, centre crop 224): every image once, the last batch partial. */
-  public static InputPipeline evaluation(Ops tf, ImageSource source, int inputSize, int batchSize,
-      int rank, int world, boolean skipCorrupt) {
-    return InputPipeline.build(tf, source, SingleViewTransform.evaluation(inputSize),
-        PipelineOptions.evaluation(batchSize, rank, world).withSkipCorrupt(skipCorrupt));
+  /**
+   * Evaluation input (resize the shorter side to size + centerCropPad, centre crop size x size),
+   * evaluation reading ({@link PipelineOptions#evaluation}): every image once, the last batch
+   * partial.
+   */
+  public static InputPipeline evaluation(Ops tf, ImageSource source, int inputSize,
+      int centerCropPad, PipelineOptions options) {
+    return InputPipeline.build(tf, source, SingleViewTransform.evaluation(inputSize, centerCropPad),
+        requireTraining(options, false));
   }
 
-  /** Linear-eval training input (random resized crop (0.08, 1), flip), reshuffled per epoch. */
+  /** Linear-eval training input (random resized crop (0.08, 1), flip), training reading. */
   public static InputPipeline linearEvalTraining(Ops tf, ImageSource source, int inputSize,
-      int batchSize, int rank, int world, long seed, boolean skipCorrupt) {
+      PipelineOptions options) {
     return InputPipeline.build(tf, source, SingleViewTransform.linearEvalTraining(inputSize),
-        PipelineOptions.training(batchSize, rank, world, seed).withSkipCorrupt(skipCorrupt));
+        requireTraining(options, true));
+  }
+
+  /** Each pipeline has one way of reading: a mismatch is a caller's bug, not a setting. */
+  private static PipelineOptions requireTraining(PipelineOptions options, boolean training) {
+    if (options.training() != training) {
+      throw new IllegalArgumentException("this pipeline needs "
+          + (training ? "PipelineOptions.training" : "PipelineOptions.evaluation") + ", got " + options);
+    }
+    return options;
   }
 
   /** The batch tensors a pre-training step consumes, in the shared conventions. */

@@ -1,6 +1,7 @@
 package org.scrl4j.data;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -14,8 +15,14 @@ import java.util.stream.Stream;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import org.scrl4j.common.UserError;
+import org.tensorflow.Operand;
+import org.tensorflow.ndarray.NdArrays;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.op.Ops;
 import org.tensorflow.proto.Example;
 import org.tensorflow.proto.Feature;
+import org.tensorflow.types.TInt64;
+import org.tensorflow.types.TString;
 
 /**
  * ImageNet as TFRecord shards in the standard layout of TensorFlow's build_imagenet_data.py: files
@@ -191,9 +198,35 @@ public final class TfRecordSource implements ImageSource {
     return index;
   }
 
-  @Override
+  /** Label value of the records that is class 0 (1 for the standard ImageNet TFRecord layout). */
   public int labelBase() {
     return labelBase;
+  }
+
+  /** Parses the record as a tf.train.Example: the encoded image and the label shifted to 0-based. */
+  @Override
+  public DecodedImage decode(Ops tf, RecordOperands record) {
+    Operand<TString> serialized = record.payload(tf);
+    var parsed = tf.io.parseExample(tf.reshape(serialized, tf.constant(new long[] {1})),
+        strings(tf), strings(tf), strings(tf, LABEL_KEY, ENCODED_KEY), strings(tf),
+        List.of(tf.constant(-1L), tf.constant("")), 0L, List.of(), List.of(), List.of(),
+        List.of(Shape.scalar(), Shape.scalar()));
+    @SuppressWarnings("unchecked")
+    Operand<TInt64> raw = (Operand<TInt64>) parsed.denseValues().get(0);
+    @SuppressWarnings("unchecked")
+    Operand<TString> bytes = (Operand<TString>) parsed.denseValues().get(1);
+    Operand<TInt64> rawLabel = tf.reshape(raw, tf.constant(new long[0]));
+    Operand<TString> encoded = tf.reshape(bytes, tf.constant(new long[0]));
+    Operand<TInt64> label = tf.select(tf.math.greaterEqual(rawLabel, tf.constant((long) labelBase)),
+        tf.math.sub(rawLabel, tf.constant((long) labelBase)), tf.constant(-1L));
+    return new DecodedImage(DecodedImage.decodeEncoded(tf, encoded), label);
+  }
+
+  private static Operand<TString> strings(Ops tf, String... values) {
+    if (values.length == 0) {
+      return tf.constant(NdArrays.ofObjects(String.class, Shape.of(0)));
+    }
+    return tf.constant(StandardCharsets.UTF_8, values);
   }
 
   @Override

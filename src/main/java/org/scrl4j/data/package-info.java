@@ -8,7 +8,8 @@
  *
  * <p>Pipelines ({@link org.scrl4j.data.Pipelines}, {@link org.scrl4j.data.InputPipeline}) are
  * tf.data graphs: the epoch's image list is fed when the iterator is initialised, a parallel map
- * reads, parses and decodes each record and applies an {@link org.scrl4j.data.ImageTransform}
+ * reads and decodes each record (each {@link org.scrl4j.data.ImageSource} in its own format) and
+ * applies an {@link org.scrl4j.data.ImageTransform}
  * (the augmentations of {@code org.scrl4j.data.augment}), then batch and prefetch. A training step
  * takes the batch operands directly.
  *
@@ -17,7 +18,7 @@
  * <pre>{@code
  * ImageSource train = ImageSources.open(root, Split.TRAIN);      // train.size(), numClasses()
  * InputPipeline in = Pipelines.pretraining(tf.withSubScope("input"), train,
- *     PretrainAugmentation.defaults(), batch, rank, world, seed, skipCorrupt);
+ *     PretrainAugmentation.defaults(), PipelineOptions.training(batch, rank, world, seed));
  * Pipelines.PretrainBatch b = Pipelines.pretrainBatch(tf, in);  // images, rois, labels operands
  * ... build the step on b ...
  * in.startEpoch(session, epoch, firstStep);                     // firstStep > 0 when resuming

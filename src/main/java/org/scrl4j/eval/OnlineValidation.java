@@ -5,7 +5,7 @@ import org.scrl4j.config.Config;
 import org.scrl4j.data.ImageSource;
 import org.scrl4j.data.InputErrors;
 import org.scrl4j.data.InputPipeline;
-import org.scrl4j.data.PipelineOptions;
+import org.scrl4j.data.Pipelines;
 import org.scrl4j.data.SingleViewTransform;
 import org.scrl4j.dist.Collectives;
 import org.scrl4j.dist.DistContext;
@@ -35,10 +35,9 @@ public final class OnlineValidation {
       Collectives collectives) {
     this.dist = dist;
     int size = cfg.augment().inputSize();
-    input = InputPipeline.build(tf.withSubScope("input"), val, SingleViewTransform.evaluation(size, cfg.augment().centerCropPad()),
-        PipelineOptions.evaluation(cfg.train().batchSizeEval(), dist.rank(), dist.world())
-            .withSkipCorrupt(cfg.dataset().skipCorrupt())
-            .withParallelCalls(ExperimentSpec.parallelCalls(cfg.train().numWorkers())));
+    input = Pipelines.evaluation(tf.withSubScope("input"), val, size, cfg.augment().centerCropPad(),
+        ExperimentSpec.evaluationReads(cfg, cfg.train().batchSizeEval(), cfg.train().numWorkers(),
+            dist.rank(), dist.world()));
     ForwardContext ctx = ForwardContext.inference(tf);
     Operand<TFloat32> images = input.output(SingleViewTransform.IMAGE);
     Operand<TFloat32> pooled = step.onlineNetwork().backbone().apply(ctx.in("backbone"), images).pooled();

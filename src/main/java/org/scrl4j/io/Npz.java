@@ -9,11 +9,15 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Enumeration;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.zip.CRC32;
@@ -93,6 +97,26 @@ public final class Npz {
     } catch (IOException e) {
       throw new UserError("cannot write " + file + ": " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * SHA-256 of the arrays, hex: over each name and its .npy bytes in name order, so the same
+   * arrays give the same digest whatever the map order (and it matches across processes: a short
+   * line to compare replicas by, where only rank 0 writes checkpoints).
+   */
+  public static String sha256(Map<String, NpyArray> arrays) {
+    MessageDigest digest;
+    try {
+      digest = MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every Java platform has SHA-256", e);
+    }
+    for (String name : new TreeSet<>(arrays.keySet())) {
+      digest.update(name.getBytes(StandardCharsets.UTF_8));
+      digest.update((byte) 0);
+      digest.update(toNpy(arrays.get(name)));
+    }
+    return HexFormat.of().formatHex(digest.digest());
   }
 
   /** Reads a single .npy file. */

@@ -2,6 +2,7 @@ package org.scrl4j.method;
 
 import org.scrl4j.common.UserError;
 import org.scrl4j.config.Config;
+import org.scrl4j.data.PipelineOptions;
 import org.scrl4j.data.augment.AugmentParams;
 import org.scrl4j.data.augment.AugmentType;
 import org.scrl4j.data.boxes.BoxParams;
@@ -11,7 +12,7 @@ import org.scrl4j.optim.LarsGrouping;
 
 /**
  * The one place where config values become the parameters of the model, augmentation, box
- * generator and optimiser, so every command (train, eval, export, demo) builds the same thing.
+ * generator, input reading and optimiser, so every command (train, eval, export, demo) builds the same thing.
  */
 public final class ExperimentSpec {
   private ExperimentSpec() {}
@@ -74,5 +75,22 @@ public final class ExperimentSpec {
   /** Parallel map calls: the config's num_workers, or every core. */
   public static int parallelCalls(int numWorkers) {
     return numWorkers > 0 ? numWorkers : Runtime.getRuntime().availableProcessors();
+  }
+
+  /**
+   * How this process reads a training split (reshuffled from the run seed, full batches):
+   * {@code batch} per process, rank of world, dataset/skip_corrupt, {@code numWorkers} map calls.
+   */
+  public static PipelineOptions trainingReads(Config c, int batch, int numWorkers, int rank,
+      int world) {
+    return PipelineOptions.training(batch, rank, world, c.seed())
+        .withSkipCorrupt(c.dataset().skipCorrupt()).withParallelCalls(parallelCalls(numWorkers));
+  }
+
+  /** How this process reads a split for evaluation (index order, every image once). */
+  public static PipelineOptions evaluationReads(Config c, int batch, int numWorkers, int rank,
+      int world) {
+    return PipelineOptions.evaluation(batch, rank, world)
+        .withSkipCorrupt(c.dataset().skipCorrupt()).withParallelCalls(parallelCalls(numWorkers));
   }
 }

@@ -14,7 +14,8 @@ import org.tensorflow.types.TInt64;
  *   s <= S W:  lr = base * s / (S W)
  *   s >  S W:  lr = base * (1 + cos(pi (s / S - W) / (E - W))) / 2
  * </pre>
- * with S steps per epoch, W warm-up epochs, E epochs ({@code base} already scaled by batch/256).
+ * with S steps per epoch, W warm-up epochs, E epochs ({@code base} already scaled by batch/256);
+ * the decay is the {@link Cosine} from base to 0 over the post-warm-up progress.
  */
 public record LrSchedule(double base, long stepsPerEpoch, double warmupEpochs, double epochs)
     implements Schedule {
@@ -29,6 +30,11 @@ public record LrSchedule(double base, long stepsPerEpoch, double warmupEpochs, d
     }
   }
 
+  /** The decay after warm-up: base at progress 0, 0 at progress 1. */
+  private Cosine decay() {
+    return new Cosine(base, 0, 1);
+  }
+
   /** The lr of scheduler step s (1-based), computed on the host. */
   public double at(long s) {
     double warmupSteps = stepsPerEpoch * warmupEpochs;
@@ -36,7 +42,7 @@ public record LrSchedule(double base, long stepsPerEpoch, double warmupEpochs, d
       return base * s / warmupSteps;
     }
     double progress = ((double) s / stepsPerEpoch - warmupEpochs) / (epochs - warmupEpochs);
-    return base * (1 + Math.cos(Math.PI * progress)) / 2;
+    return decay().at(progress);
   }
 
   /** The lr used by the optimizer step at 0-based {@code globalStep} (i.e. {@link #at} k + 1). */
@@ -51,9 +57,7 @@ public record LrSchedule(double base, long stepsPerEpoch, double warmupEpochs, d
     Operand<TFloat64> progress = tf.math.div(
         tf.math.sub(tf.math.div(s, tf.constant((double) stepsPerEpoch)), tf.constant(warmupEpochs)),
         tf.constant(epochs - warmupEpochs));
-    Operand<TFloat64> cosine = tf.math.mul(tf.math.mul(base, tf.constant(0.5)),
-        tf.math.add(tf.constant(1.0), tf.math.cos(tf.math.mul(tf.constant(Math.PI), progress))));
-    Operand<TFloat64> lr = tf.select(tf.math.lessEqual(s, warmupSteps), warm, cosine);
+    Operand<TFloat64> lr = tf.select(tf.math.lessEqual(s, warmupSteps), warm, decay().at(tf, progress));
     return tf.dtypes.cast(lr, TFloat32.class);
   }
 }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.scrl4j.data.augment.ViewTransforms;
 import org.tensorflow.Graph;
 import org.tensorflow.Result;
 import org.tensorflow.Session;
@@ -26,12 +27,13 @@ class PipelinesTest {
     try (Graph g = new Graph(); Session s = new Session(g)) {
       Ops tf = Ops.create(g);
       InputPipeline pre = Pipelines.pretraining(tf.withSubScope("pre"), train,
-          PretrainAugmentation.defaults(), 2, 0, 1, 11, false);
+          PretrainAugmentation.defaults(), PipelineOptions.training(2, 0, 1, 11));
       Pipelines.PretrainBatch batch = Pipelines.pretrainBatch(tf, pre);
       assertEquals(Shape.of(4, 224, 224, 3), batch.images().shape());
-      InputPipeline eval = Pipelines.evaluation(tf.withSubScope("eval"), val, 224, 3, 0, 1, false);
-      InputPipeline lin = Pipelines.linearEvalTraining(tf.withSubScope("lin"), train, 224, 2, 0, 1,
-          5, false);
+      InputPipeline eval = Pipelines.evaluation(tf.withSubScope("eval"), val, 224,
+          ViewTransforms.EVAL_PAD, PipelineOptions.evaluation(3, 0, 1));
+      InputPipeline lin = Pipelines.linearEvalTraining(tf.withSubScope("lin"), train, 224,
+          PipelineOptions.training(2, 0, 1, 5));
       assertEquals(Shape.of(2, 224, 224, 3), lin.output("image").shape());
 
       pre.startEpoch(s, 0, 0);

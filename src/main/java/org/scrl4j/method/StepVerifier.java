@@ -142,16 +142,16 @@ public final class StepVerifier {
     }
   }
 
-  private static void activations(Fetches f, String side, PretrainStep.Activations a) {
+  private static void activations(Fetches f, String side, ByolNetwork.Activations a) {
     if (side.equals("online/")) {
-      f.add("online/layer4_nhwc", a.layer4(), null);
-      f.add("online/pred", a.pred(), null);
+      f.add("online/layer4_nhwc", a.c5(), null);
+      f.add("online/pred", a.prediction(), null);
     }
     f.add(side + "pooled", a.pooled(), null);
     if (a.roi() != null) {
       f.add(side + "roi", a.roi(), null);
     }
-    f.add(side + "proj", a.proj(), null);
+    f.add(side + "proj", a.projection(), null);
   }
 
   private static Map<String, ParamStore.Param> byTorchName(List<ParamStore.Param> params) {

@@ -1,10 +1,7 @@
 package org.scrl4j.export;
 
-import java.util.Arrays;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
-import org.scrl4j.common.UserError;
 import org.scrl4j.io.NpyArray;
 import org.scrl4j.model.ResNetSpec;
 
@@ -13,8 +10,6 @@ import org.scrl4j.model.ResNetSpec;
  * inverse: which ResNet a set of named arrays is. Exporters check their input against this.
  */
 public final class BackboneLayout {
-  private static final List<String> ARCHS = List.of("resnet18", "resnet34", "resnet50", "resnet101");
-
   private BackboneLayout() {}
 
   /** Whether block {@code b} of stage {@code s} has a projection shortcut (torchvision's rule). */
@@ -62,27 +57,9 @@ public final class BackboneLayout {
     return m;
   }
 
-  /** Reads depth, block type and width from torchvision names and conv1's shape. */
+  /** Reads depth, block type and width from torchvision names and conv1's shape ({@link ResNetSpec#fromShapes}). */
   public static ResNetSpec infer(Map<String, NpyArray> torch) {
-    NpyArray conv1 = torch.get("conv1.weight");
-    if (conv1 == null || conv1.rank() != 4) {
-      throw new UserError("weights have no 4-d 'conv1.weight': not a torchvision ResNet backbone");
-    }
-    boolean bottleneck = torch.containsKey("layer1.0.conv3.weight");
-    int[] blocks = new int[4];
-    for (int s = 0; s < 4; s++) {
-      while (torch.containsKey("layer" + (s + 1) + "." + blocks[s] + ".conv1.weight")) {
-        blocks[s]++;
-      }
-    }
-    for (String arch : ARCHS) {
-      ResNetSpec spec = ResNetSpec.of(arch, (int) conv1.shape()[0]);
-      if ((spec.block() == ResNetSpec.Block.BOTTLENECK) == bottleneck && Arrays.equals(spec.blocks(), blocks)) {
-        return spec;
-      }
-    }
-    throw new UserError("weights are a ResNet with " + Arrays.toString(blocks)
-        + (bottleneck ? " bottleneck" : " basic") + " blocks, not one of " + ARCHS);
+    return ResNetSpec.fromShapes(NpyArray.shapes(torch));
   }
 
   /** The depth in the architecture name: 50 for resnet50. */

@@ -1,6 +1,8 @@
 package org.scrl4j.io;
 
 import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
  * One array of an .npy/.npz file: its dtype, its shape and its row-major data. The data is a
@@ -89,6 +91,13 @@ public record NpyArray(Dtype dtype, long[] shape, Object data) {
   @Override
   public long[] shape() {
     return shape.clone();
+  }
+
+  /** The shape of every array, by name, in the map's order. */
+  public static Map<String, long[]> shapes(Map<String, ? extends NpyArray> arrays) {
+    Map<String, long[]> out = new LinkedHashMap<>();
+    arrays.forEach((k, a) -> out.put(k, a.shape()));
+    return out;
   }
 
   public int rank() {

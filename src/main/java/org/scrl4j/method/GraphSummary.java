@@ -10,9 +10,7 @@ import org.scrl4j.model.ByolNetwork;
 import org.scrl4j.model.ForwardContext;
 import org.scrl4j.model.LinearClassifier;
 import org.scrl4j.model.ParamStore;
-import org.scrl4j.model.ResNet;
 import org.scrl4j.model.ResNetSpec;
-import org.scrl4j.model.RoIAlign;
 import org.tensorflow.Graph;
 import org.tensorflow.GraphOperation;
 import org.tensorflow.Operand;
@@ -24,8 +22,9 @@ import org.tensorflow.types.TFloat32;
 /**
  * A human-readable summary of the pre-training network graph: a layer table (name, static output
  * shape, parameters), the op-type histogram and parameter totals. It builds the forward pass of
- * one training step (online + target branches in training mode, online evaluator; SCRL adds
- * RoIAlign on layer4 before both projectors), without gradients or optimizer ops.
+ * one training step with {@link ByolNetwork#forward}, as {@link PretrainStep} does (online +
+ * target branches in training mode, online evaluator; SCRL adds RoIAlign on layer4 before both
+ * projectors), without gradients or optimizer ops.
  */
 public final class GraphSummary {
 
@@ -54,30 +53,12 @@ public final class GraphSummary {
       LinearClassifier evaluator = LinearClassifier.create(store, "online/evaluator", arch.featureDim(), s.classes());
       Placeholder<TFloat32> images = tf.withName("images")
           .placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, s.imageSize(), s.imageSize(), 3)));
+      Placeholder<TFloat32> boxes = method.equals("scrl")
+          ? tf.withName("boxes").placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, 5)))
+          : null;
       ForwardContext ctx = ForwardContext.training(tf);
-      Operand<TFloat32> onlinePooled;
-      if (method.equals("byol")) {
-        onlinePooled = online.forward(ctx, images).backbone().pooled();
-        target.forward(ctx, images);
-      } else {
-        Placeholder<TFloat32> boxes = tf.withName("boxes").placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, 5)));
-        onlinePooled = null;
-        for (ByolNetwork net : List.of(online, target)) {
-          ForwardContext c = ctx.in(net.branch());
-          ResNet.Endpoints e = net.backbone().apply(c.in("backbone"), images);
-          ForwardContext rc = c.in("roi");
-          Operand<TFloat32> roi = RoIAlign.roiAlign(rc.tf(), e.c5(), boxes, 1, 1f / 32, -1, false);
-          roi = rc.tf().reshape(roi, rc.tf().constant(new int[] {-1, arch.featureDim()}));
-          rc.log("roi_align 1x1", roi, 0);
-          Operand<TFloat32> z = net.projector().apply(c.in("projector"), roi);
-          if (net.predictor() != null) {
-            net.predictor().apply(c.in("predictor"), z);
-          }
-          if (net == online) {
-            onlinePooled = e.pooled();
-          }
-        }
-      }
+      Operand<TFloat32> onlinePooled = online.forward(ctx, images, boxes).pooled();
+      target.forward(ctx, images, boxes);
       ForwardContext ec = ctx.in("online").in("evaluator");
       evaluator.apply(ec, ec.tf().stopGradient(onlinePooled));
       return render(s, arch, g, store, ctx);

@@ -12,9 +12,7 @@ import org.scrl4j.model.ByolNetwork;
 import org.scrl4j.model.ForwardContext;
 import org.scrl4j.model.LinearClassifier;
 import org.scrl4j.model.ParamStore;
-import org.scrl4j.model.ResNet;
 import org.scrl4j.model.ResNetSpec;
-import org.scrl4j.model.RoIAlign;
 import org.scrl4j.optim.Ema;
 import org.scrl4j.optim.Gradients;
 import org.scrl4j.optim.Lars;
@@ -35,8 +33,8 @@ import org.tensorflow.types.family.TNumber;
  * <ol>
  *   <li>online backbone -> (SCRL: RoIAlign of layer4 at the boxes | BYOL: global pool) -> projector
  *       -> predictor, over both views; target backbone -> same features -> projector, without
- *       gradient. Batch norm in training mode everywhere (batch statistics; SCRL's projector
- *       normalises over all K boxes of both views).</li>
+ *       gradient ({@link ByolNetwork#forward}, once per branch). Batch norm in training mode
+ *       everywhere (batch statistics; SCRL's projector normalises over all K boxes of both views).</li>
  *   <li>loss = symmetric regression loss (+ the online evaluator's cross-entropy on stop-gradient
  *       pooled online features of both views, when labels are given).</li>
  *   <li>gradients of the trainable online variables only (optionally averaged across replicas),
@@ -67,12 +65,6 @@ public final class PretrainStep {
 
   /** Pooled features (BYOL) or RoI features at matched boxes (SCRL). */
   public enum Method { BYOL, SCRL }
-
-  /** RoIAlign on layer4 as the original's SCRL config: 1x1 output, 1/32, adaptive sampling, not aligned. */
-  public static final int ROI_OUTPUT_SIZE = 1;
-  public static final float ROI_SPATIAL_SCALE = 1f / 32;
-  public static final int ROI_SAMPLING_RATIO = -1;
-  public static final boolean ROI_ALIGNED = false;
 
   /**
    * What to build.
@@ -110,16 +102,12 @@ public final class PretrainStep {
   public record Inputs(Operand<TFloat32> views, Operand<TFloat32> boxes,
       Operand<? extends TNumber> labels) {}
 
-  /** Activations of one side (online or target). {@code roi} is null for BYOL; {@code pred} for the target. */
-  public record Activations(Operand<TFloat32> layer4, Operand<TFloat32> pooled, Operand<TFloat32> roi,
-      Operand<TFloat32> proj, Operand<TFloat32> pred) {}
-
   private final ParamStore store;
   private final ByolNetwork online;
   private final ByolNetwork target;
   private final LinearClassifier evaluator;
-  private final Activations onlineActs;
-  private final Activations targetActs;
+  private final ByolNetwork.Activations onlineActs;
+  private final ByolNetwork.Activations targetActs;
   private final RegressionLoss.Symmetric byol;
   private final EvaluatorLoss.Result evaluatorResult;
   private final Operand<TFloat32> loss;
@@ -150,13 +138,14 @@ public final class PretrainStep {
         : null;
 
     ForwardContext ctx = ForwardContext.training(tf, s.moments());
-    onlineActs = branch(ctx, online, s.method(), in);
-    targetActs = branch(ctx, target, s.method(), in);
+    Operand<TFloat32> boxes = s.method() == Method.SCRL ? in.boxes() : null;
+    onlineActs = online.forward(ctx, in.views(), boxes);
+    targetActs = target.forward(ctx, in.views(), boxes);
     bnUpdates = List.copyOf(ctx.bnUpdates());
 
     Ops lossOps = tf.withSubScope("loss");
-    byol = RegressionLoss.symmetric(lossOps, onlineActs.pred(), targetActs.proj(),
-        pairsPerReplica(lossOps, onlineActs.pred(), s.replicaSum()));
+    byol = RegressionLoss.symmetric(lossOps, onlineActs.prediction(), targetActs.projection(),
+        pairsPerReplica(lossOps, onlineActs.prediction(), s.replicaSum()));
     if (evaluator != null) {
       ForwardContext ec = ctx.in("online").in("evaluator");
       Operand<TFloat32> logits = evaluator.apply(ec, ec.tf().stopGradient(onlineActs.pooled()));
@@ -244,24 +233,6 @@ public final class PretrainStep {
     Operand<TFloat32> total = replicaSum.sum(tf, tf.concat(List.of(pairs, tf.constant(new float[] {1f})), tf.constant(0)));
     return tf.reshape(tf.math.div(tf.slice(total, tf.constant(new int[] {0}), tf.constant(new int[] {1})),
         tf.slice(total, tf.constant(new int[] {1}), tf.constant(new int[] {1}))), tf.constant(new int[0]));
-  }
-
-  private static Activations branch(ForwardContext ctx, ByolNetwork net, Method method, Inputs in) {
-    ForwardContext c = ctx.in(net.branch());
-    ResNet.Endpoints e = net.backbone().apply(c.in("backbone"), in.views());
-    Operand<TFloat32> roi = null;
-    Operand<TFloat32> features = e.pooled();
-    if (method == Method.SCRL) {
-      Ops r = c.in("roi").tf();
-      Operand<TFloat32> pooled = RoIAlign.roiAlign(r, e.c5(), in.boxes(), ROI_OUTPUT_SIZE,
-          ROI_SPATIAL_SCALE, ROI_SAMPLING_RATIO, ROI_ALIGNED);
-      long channels = e.c5().shape().get(3);
-      roi = r.reshape(pooled, r.constant(new long[] {-1, channels}));
-      features = roi;
-    }
-    Operand<TFloat32> proj = net.projector().apply(c.in("projector"), features);
-    Operand<TFloat32> pred = net.predictor() == null ? null : net.predictor().apply(c.in("predictor"), proj);
-    return new Activations(e.c5(), e.pooled(), roi, proj, pred);
   }
 
   /**
@@ -352,11 +323,13 @@ public final class PretrainStep {
     return evaluator;
   }
 
-  public Activations online() {
+  /** The online branch's forward (RoI features under SCRL, prediction). */
+  public ByolNetwork.Activations online() {
     return onlineActs;
   }
 
-  public Activations target() {
+  /** The target branch's forward (no prediction). */
+  public ByolNetwork.Activations target() {
     return targetActs;
   }
 

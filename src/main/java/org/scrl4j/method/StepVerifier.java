@@ -45,28 +45,8 @@ public final class StepVerifier {
 
   /** The architecture the case's backbone keys describe (block type, depth, width). */
   static ResNetSpec archOf(Map<String, NpyArray> c) {
-    boolean bottleneck = c.keySet().stream().anyMatch(k -> !k.startsWith("target.") && k.endsWith(".bn3.weight"));
-    int[] depth = new int[4];
-    for (String k : c.keySet()) {
-      for (int i = 0; i < 4; i++) {
-        String prefix = "layer" + (i + 1) + ".";
-        if (k.startsWith(prefix)) {
-          depth[i] = Math.max(depth[i], 1 + Integer.parseInt(k.substring(prefix.length()).split("\\.")[0]));
-        }
-      }
-    }
-    String d = depth[0] + "," + depth[1] + "," + depth[2] + "," + depth[3];
-    String arch = switch (d) {
-      case "2,2,2,2" -> bottleneck ? null : "resnet18";
-      case "3,4,6,3" -> bottleneck ? "resnet50" : "resnet34";
-      case "3,4,23,3" -> bottleneck ? "resnet101" : null;
-      default -> null;
-    };
-    if (arch == null) {
-      throw new UserError("the case's backbone (stages " + d + (bottleneck ? ", bottleneck" : ", basic")
-          + ") is not resnet18/34/50/101");
-    }
-    return ResNetSpec.of(arch, (int) require(c, "conv1.weight").shape()[0]);
+    require(c, "conv1.weight");
+    return ResNetSpec.fromShapes(NpyArray.shapes(c));
   }
 
   static NpyArray require(Map<String, NpyArray> c, String key) {
@@ -142,16 +122,16 @@ public final class StepVerifier {
     }
   }
 
-  private static void activations(Fetches f, String side, PretrainStep.Activations a) {
+  private static void activations(Fetches f, String side, ByolNetwork.Activations a) {
     if (side.equals("online/")) {
-      f.add("online/layer4_nhwc", a.layer4(), null);
-      f.add("online/pred", a.pred(), null);
+      f.add("online/layer4_nhwc", a.c5(), null);
+      f.add("online/pred", a.prediction(), null);
     }
     f.add(side + "pooled", a.pooled(), null);
     if (a.roi() != null) {
       f.add(side + "roi", a.roi(), null);
     }
-    f.add(side + "proj", a.proj(), null);
+    f.add(side + "proj", a.projection(), null);
   }
 
   private static Map<String, ParamStore.Param> byTorchName(List<ParamStore.Param> params) {

@@ -1,15 +1,26 @@
 package org.scrl4j.model;
 
 import org.tensorflow.Operand;
+import org.tensorflow.op.Ops;
 import org.tensorflow.types.TFloat32;
 
 /**
  * One BYOL/SCRL branch: a ResNet backbone, a projector and (online branch only) a predictor, with
  * variables under {@code <branch>/backbone}, {@code <branch>/projector}, {@code <branch>/predictor}.
- * {@link #forward} runs the image-level (BYOL) path; SCRL feeds RoI features of
- * {@link ResNet.Endpoints#c5()} to {@link #projector()} / {@link #predictor()} itself.
+ * {@link #forward} is the branch's one forward pass, used by training, {@code verify-step} and
+ * the graph summary alike: BYOL projects the pooled image feature, SCRL the RoI features of
+ * layer4 at the boxes.
  */
 public final class ByolNetwork {
+
+  /**
+   * RoIAlign on layer4 as the original's SCRL config (and the SPEC): one 1x1 bin per box, layer4's
+   * stride 32, adaptive sampling, not aligned. Defined here only, so every graph pools the same way.
+   */
+  public static final int ROI_OUTPUT_SIZE = 1;
+  public static final float ROI_SPATIAL_SCALE = 1f / 32;
+  public static final int ROI_SAMPLING_RATIO = -1;
+  public static final boolean ROI_ALIGNED = false;
 
   /** Sizes of the heads: projector featureDim -> hidden -> out, predictor out -> hidden -> out. */
   public record HeadSpec(long hidden, long out) {
@@ -17,8 +28,23 @@ public final class ByolNetwork {
     public static final HeadSpec PAPER = new HeadSpec(4096, 256);
   }
 
-  /** Endpoints of the image-level path; {@code prediction} is null without a predictor. */
-  public record Output(ResNet.Endpoints backbone, Operand<TFloat32> projection, Operand<TFloat32> prediction) {}
+  /**
+   * What one branch's forward computes: the backbone's endpoints, the RoI features [K, C] (SCRL;
+   * null for BYOL), the projection, and the prediction (null for the target branch).
+   */
+  public record Activations(ResNet.Endpoints backbone, Operand<TFloat32> roi, Operand<TFloat32> projection,
+      Operand<TFloat32> prediction) {
+
+    /** layer4's output, NHWC. */
+    public Operand<TFloat32> c5() {
+      return backbone.c5();
+    }
+
+    /** The global average of layer4 [N, C] (also the evaluator's input under SCRL). */
+    public Operand<TFloat32> pooled() {
+      return backbone.pooled();
+    }
+  }
 
   private final String branch;
   private final ResNet backbone;
@@ -56,16 +82,35 @@ public final class ByolNetwork {
     return create(store, "target", arch, heads, false);
   }
 
+  /** The image-level (BYOL) forward: {@link #forward(ForwardContext, Operand, Operand)} without boxes. */
+  public Activations forward(ForwardContext ctx, Operand<TFloat32> images) {
+    return forward(ctx, images, null);
+  }
+
   /**
-   * Backbone -> global pool -> projector [-> predictor] on NHWC images, ops under
-   * {@code ctx.in(branch)}; in a training context, BN updates are collected in {@code ctx}.
+   * backbone -> (boxes given: RoIAlign of layer4 at the boxes | else: global pool) -> projector
+   * [-> predictor], on NHWC images, ops under {@code ctx.in(branch)}; in a training context, BN
+   * updates are collected in {@code ctx}.
+   *
+   * @param boxes [K, 5] = (batch_idx, x1, y1, x2, y2) in input pixels, or null for BYOL
    */
-  public Output forward(ForwardContext ctx, Operand<TFloat32> images) {
+  public Activations forward(ForwardContext ctx, Operand<TFloat32> images, Operand<TFloat32> boxes) {
     ForwardContext c = ctx.in(branch);
     ResNet.Endpoints e = backbone.apply(c.in("backbone"), images);
-    Operand<TFloat32> z = projector.apply(c.in("projector"), e.pooled());
+    Operand<TFloat32> roi = boxes == null ? null : roiFeatures(c.in("roi"), e.c5(), boxes);
+    Operand<TFloat32> z = projector.apply(c.in("projector"), roi == null ? e.pooled() : roi);
     Operand<TFloat32> p = predictor == null ? null : predictor.apply(c.in("predictor"), z);
-    return new Output(e, z, p);
+    return new Activations(e, roi, z, p);
+  }
+
+  /** One feature row per box: RoIAlign's [K, 1, 1, C] bins flattened to the projector's [K, C]. */
+  private static Operand<TFloat32> roiFeatures(ForwardContext ctx, Operand<TFloat32> c5, Operand<TFloat32> boxes) {
+    Ops tf = ctx.tf();
+    Operand<TFloat32> bins = RoIAlign.roiAlign(tf, c5, boxes, ROI_OUTPUT_SIZE, ROI_SPATIAL_SCALE,
+        ROI_SAMPLING_RATIO, ROI_ALIGNED);
+    Operand<TFloat32> roi = tf.reshape(bins, tf.constant(new long[] {-1, c5.shape().get(3)}));
+    ctx.log("roi_align " + ROI_OUTPUT_SIZE + "x" + ROI_OUTPUT_SIZE, roi, 0);
+    return roi;
   }
 
   public String branch() {

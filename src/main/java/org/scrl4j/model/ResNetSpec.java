@@ -1,7 +1,9 @@
 package org.scrl4j.model;
 
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import org.scrl4j.common.UserError;
 
 /**
@@ -10,6 +12,9 @@ import org.scrl4j.common.UserError;
  * i has {@code width * 2^i} planes, Bottleneck's inner width equals its planes).
  */
 public record ResNetSpec(String arch, Block block, int[] blocks, int width) {
+
+  /** The architectures {@link #of} knows. */
+  public static final List<String> ARCHS = List.of("resnet18", "resnet34", "resnet50", "resnet101");
 
   /** BasicBlock (two 3x3 convs, expansion 1) or Bottleneck (1x1, 3x3 with the stride, 1x1; expansion 4). */
   public enum Block {
@@ -47,6 +52,36 @@ public record ResNetSpec(String arch, Block block, int[] blocks, int width) {
       default -> throw new UserError("unknown architecture '" + arch
           + "'; use resnet18, resnet34, resnet50 or resnet101");
     };
+  }
+
+  /**
+   * The ResNet a torchvision state_dict is, from its names and conv1's shape: Bottleneck when
+   * layer1.0 has a conv3, blocks per stage by counting {@code layer<s>.<b>.conv1}, the width from
+   * conv1's output channels. Other keys (heads, {@code target.*}, inputs) are ignored, so a whole
+   * reference case or checkpoint can be passed as it is.
+   *
+   * @param torchShapes torchvision names to torch shapes (conv [O, I, kh, kw])
+   */
+  public static ResNetSpec fromShapes(Map<String, long[]> torchShapes) {
+    long[] conv1 = torchShapes.get("conv1.weight");
+    if (conv1 == null || conv1.length != 4) {
+      throw new UserError("weights have no 4-d 'conv1.weight': not a torchvision ResNet backbone");
+    }
+    boolean bottleneck = torchShapes.containsKey("layer1.0.conv3.weight");
+    int[] counted = new int[4];
+    for (int s = 0; s < 4; s++) {
+      while (torchShapes.containsKey("layer" + (s + 1) + "." + counted[s] + ".conv1.weight")) {
+        counted[s]++;
+      }
+    }
+    for (String arch : ARCHS) {
+      ResNetSpec spec = of(arch, (int) conv1[0]);
+      if ((spec.block == Block.BOTTLENECK) == bottleneck && Arrays.equals(spec.blocks, counted)) {
+        return spec;
+      }
+    }
+    throw new UserError("weights are a ResNet with " + Arrays.toString(counted)
+        + (bottleneck ? " bottleneck" : " basic") + " blocks, not one of " + ARCHS);
   }
 
   @Override

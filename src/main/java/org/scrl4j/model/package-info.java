@@ -10,14 +10,14 @@
  * ByolNetwork target = ByolNetwork.target(store, ResNetSpec.of("resnet50"), ByolNetwork.HeadSpec.PAPER);
  * LinearClassifier evaluator = LinearClassifier.create(store, "online/evaluator", 2048, classes);
  * ForwardContext ctx = ForwardContext.training(tf, BatchMoments.LOCAL);   // or a synchronised BatchMoments
- * ByolNetwork.Output on = online.forward(ctx, images);       // images NHWC float32
- * ByolNetwork.Output tg = target.forward(ctx, images);
+ * ByolNetwork.Activations on = online.forward(ctx, images);  // images NHWC float32
+ * ByolNetwork.Activations tg = target.forward(ctx, images);
  * // loss on on.prediction() / tg.projection(); gradients w.r.t. p.value() for p in store.trainable("online");
  * // run ctx.bnUpdates() with every step; store.initialize(session, seed) once;
  * // WeightIO.load / WeightIO.save for torchvision-layout .npz files.
  * }</pre>
  *
- * <p>SCRL: {@code online.backbone().apply(ctx.in("online").in("backbone"), images).c5()} feeds
- * {@link org.scrl4j.model.RoIAlign}, whose [K,C] output goes to {@code online.projector().apply(...)}.
+ * <p>SCRL: {@code online.forward(ctx, images, boxes)} pools layer4 at the [K, 5] boxes with
+ * {@link org.scrl4j.model.RoIAlign} and projects the [K, C] RoI features instead of the pooled ones.
  */
 package org.scrl4j.model;

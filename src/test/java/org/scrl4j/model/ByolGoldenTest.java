@@ -78,8 +78,8 @@ class ByolGoldenTest {
       ByolNetwork target = ByolNetwork.target(store, spec, heads);
       Placeholder<TFloat32> images = tf.placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, vs[2], vs[3], 3)));
       ForwardContext ctx = ForwardContext.training(tf);
-      ByolNetwork.Output on = online.forward(ctx, images);
-      ByolNetwork.Output tg = target.forward(ctx, images);
+      ByolNetwork.Activations on = online.forward(ctx, images);
+      ByolNetwork.Activations tg = target.forward(ctx, images);
       Operand<TFloat32> loss = byolLoss(tf, on.prediction(), tg.projection());
       List<ParamStore.Param> trainable = store.trainable("online");
       Output<?>[] xs = trainable.stream().map(p -> p.value().asOutput()).toArray(Output<?>[]::new);

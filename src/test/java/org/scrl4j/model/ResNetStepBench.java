@@ -35,8 +35,8 @@ class ResNetStepBench {
       Operand<TFloat32> images = tf.random.statelessRandomNormal(
           tf.constant(new long[] {batch, size, size, 3}), tf.constant(new long[] {1, 2}));
       ForwardContext ctx = ForwardContext.training(tf);
-      ByolNetwork.Output on = online.forward(ctx, images);
-      ByolNetwork.Output tg = target.forward(ctx, images);
+      ByolNetwork.Activations on = online.forward(ctx, images);
+      ByolNetwork.Activations tg = target.forward(ctx, images);
       Operand<TFloat32> loss = ByolGoldenTest.byolLoss(tf, on.prediction(), tg.projection());
       List<ParamStore.Param> trainable = store.trainable("online");
       Output<?>[] grads = g.addGradients(loss.asOutput(),

@@ -19,9 +19,9 @@ import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.types.TFloat32;
 
 /**
- * The SCRL path built from this package's pieces (backbone layer4 -> RoIAlign 1x1, scale 1/32,
- * adaptive sampling, not aligned -> projector -> predictor) against torchvision, with the target
- * a copy of the online network (its variables loaded from the same keys).
+ * The SCRL path of {@link ByolNetwork#forward} with boxes (backbone layer4 -> RoIAlign 1x1, scale
+ * 1/32, adaptive sampling, not aligned -> projector -> predictor) against torchvision, with the
+ * target a copy of the online network (its variables loaded from the same keys).
  */
 class ScrlGoldenTest {
 
@@ -41,24 +41,12 @@ class ScrlGoldenTest {
       Placeholder<TFloat32> images = tf.placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, vs[2], vs[3], 3)));
       Placeholder<TFloat32> boxes = tf.placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, 5)));
       ForwardContext ctx = ForwardContext.training(tf);
-      Operand<TFloat32> onlineRoi = null;
-      Operand<TFloat32> onlineProj = null;
-      Operand<TFloat32> pred = null;
-      Operand<TFloat32> targetProj = null;
-      for (ByolNetwork n : List.of(online, target)) {
-        ForwardContext bc = ctx.in(n.branch());
-        ResNet.Endpoints e = n.backbone().apply(bc.in("backbone"), images);
-        Operand<TFloat32> roi = tf.reshape(RoIAlign.roiAlign(tf, e.c5(), boxes, 1, 1f / 32, -1, false),
-            tf.constant(new int[] {-1, spec.featureDim()}));
-        Operand<TFloat32> z = n.projector().apply(bc.in("projector"), roi);
-        if (n.predictor() != null) {
-          onlineRoi = roi;
-          onlineProj = z;
-          pred = n.predictor().apply(bc.in("predictor"), z);
-        } else {
-          targetProj = z;
-        }
-      }
+      ByolNetwork.Activations on = online.forward(ctx, images, boxes);
+      ByolNetwork.Activations tg = target.forward(ctx, images, boxes);
+      Operand<TFloat32> onlineRoi = on.roi();
+      Operand<TFloat32> onlineProj = on.projection();
+      Operand<TFloat32> pred = on.prediction();
+      Operand<TFloat32> targetProj = tg.projection();
       Operand<TFloat32> loss = ByolGoldenTest.byolLoss(tf, pred, targetProj);
       List<ParamStore.Param> trainable = store.trainable("online");
       Output<?>[] grads = g.addGradients(loss.asOutput(),

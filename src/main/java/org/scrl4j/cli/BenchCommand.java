@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
+import org.scrl4j.common.Json;
 import org.scrl4j.common.UserError;
 
 /**
@@ -94,20 +95,14 @@ public final class BenchCommand implements Command {
     return -1;
   }
 
+  /**
+   * The result line: doubles rounded to 4 significant digits (timings are not more precise than
+   * that), written by {@link Json#line}.
+   */
   static String json(Map<String, Object> m) {
-    StringBuilder sb = new StringBuilder("{");
-    for (Map.Entry<String, Object> e : m.entrySet()) {
-      if (sb.length() > 1) {
-        sb.append(", ");
-      }
-      sb.append('"').append(e.getKey()).append("\": ");
-      Object v = e.getValue();
-      if (v instanceof Number || v instanceof Boolean) {
-        sb.append(v instanceof Double d ? String.format(Locale.ROOT, "%.4g", d) : v.toString());
-      } else {
-        sb.append('"').append(String.valueOf(v).replace("\\", "\\\\").replace("\"", "\\\"")).append('"');
-      }
-    }
-    return sb.append('}').toString();
+    Map<String, Object> rounded = new LinkedHashMap<>();
+    m.forEach((k, v) -> rounded.put(k, v instanceof Double d && Double.isFinite(d)
+        ? Double.parseDouble(String.format(Locale.ROOT, "%.4g", d)) : v));
+    return Json.line(rounded);
   }
 }

@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.scrl4j.common.Json;
 import org.scrl4j.common.UserError;
 import org.scrl4j.io.NpyArray;
 import org.scrl4j.io.Npz;
@@ -61,15 +62,27 @@ public final class VerifyStepCommand implements Command {
         number(flags, "lars-lr", 0.45), number(flags, "wd", 1e-6), number(flags, "ema-m", 0.97));
     long t0 = System.nanoTime();
     Map<String, NpyArray> out = new LinkedHashMap<>(StepVerifier.run(caseFile, o));
-    out.put("info_json", NpyArray.of(String.format(Locale.ROOT,
-        "{\"project\": \"scrl4j\", \"mode\": \"%s\", \"quirks\": \"%s\", \"lars\": {\"lr\": %s, "
-            + "\"weight_decay\": %s, \"ema_m\": %s}, \"loss\": %s}",
-        method.name().toLowerCase(Locale.ROOT), quirks.toLowerCase(Locale.ROOT), o.lr(), o.weightDecay(),
-        o.emaMomentum(), out.get("loss").toFloats()[0])));
+    String modeName = method.name().toLowerCase(Locale.ROOT);
+    float loss = out.get("loss").toFloats()[0];
+    Map<String, Object> lars = new LinkedHashMap<>();
+    lars.put("lr", o.lr());
+    lars.put("weight_decay", o.weightDecay());
+    lars.put("ema_m", o.emaMomentum());
+    Map<String, Object> info = new LinkedHashMap<>();
+    info.put("project", "scrl4j");
+    info.put("mode", modeName);
+    info.put("quirks", quirks.toLowerCase(Locale.ROOT));
+    info.put("lars", lars);
+    info.put("loss", loss);
+    out.put("info_json", NpyArray.of(Json.line(info)));
     Npz.write(outPath, out);
-    System.out.printf(Locale.ROOT, "{\"mode\": \"%s\", \"quirks\": \"%s\", \"loss\": %s, \"keys\": %d, \"seconds\": %.1f}%n",
-        method.name().toLowerCase(Locale.ROOT), quirks, out.get("loss").toFloats()[0], out.size(),
-        (System.nanoTime() - t0) / 1e9);
+    Map<String, Object> summary = new LinkedHashMap<>();
+    summary.put("mode", modeName);
+    summary.put("quirks", quirks);
+    summary.put("loss", loss);
+    summary.put("keys", out.size());
+    summary.put("seconds", Math.round((System.nanoTime() - t0) / 1e8) / 10.0);
+    System.out.println(Json.line(summary));
     return 0;
   }
 

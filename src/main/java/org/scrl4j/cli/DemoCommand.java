@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import org.scrl4j.checkpoint.RunDirectory;
+import org.scrl4j.common.Progress;
 import org.scrl4j.common.UserError;
 import org.scrl4j.config.Config;
 import org.scrl4j.config.ConfigCommandLine;
@@ -191,12 +192,12 @@ public final class DemoCommand implements Command {
     sb.append(String.format("  %-" + width + "s  %7s  %8s%n", "features", "top-1 %", "time"));
     for (Row r : o.rows()) {
       sb.append(String.format(Locale.ROOT, "  %-" + width + "s  %7.2f  %8s%n", r.features(), r.top1(),
-          clock(r.time())));
+          Progress.formatDuration(r.time())));
     }
     double pre = o.rows().get(0).top1();
     sb.append(String.format(Locale.ROOT, "pre-training is %s random initialisation and %s raw pixels%n",
         versus(pre, o.rows().get(1).top1()), versus(pre, o.rows().get(2).top1())));
-    sb.append(String.format("wall time %s; run folder %s%nexports: %s, %s%n", clock(o.wallTime()),
+    sb.append(String.format("wall time %s; run folder %s%nexports: %s, %s%n", Progress.formatDuration(o.wallTime()),
         o.runDir(), o.torchvision(), o.savedModel()));
     return sb.toString();
   }
@@ -217,11 +218,6 @@ public final class DemoCommand implements Command {
 
   private static Duration since(long nanoStart) {
     return Duration.ofNanos(System.nanoTime() - nanoStart);
-  }
-
-  private static String clock(Duration d) {
-    long s = d.toSeconds();
-    return String.format("%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60);
   }
 
   private static void deleteTree(Path dir) throws IOException {

@@ -7,7 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
-import org.scrl4j.common.FlatJson;
+import org.scrl4j.common.Json;
 import org.scrl4j.common.UserError;
 
 /**
@@ -117,14 +117,14 @@ public record CheckpointState(
     m.put("scrl4j_version", version);
     m.put("weights_bytes", weightsBytes);
     m.put("config", config);
-    return FlatJson.write(m);
+    return Json.write(m);
   }
 
   /** The parsed state and the weights file size it was written with (a truncation check). */
   record Stored(CheckpointState state, long weightsBytes) {}
 
   static Stored fromJson(String json) {
-    Map<String, Object> m = FlatJson.read(json);
+    Map<String, Object> m = Json.readObject(json);
     long format = num(m, "format").longValue();
     if (format != FORMAT) {
       throw new IllegalArgumentException("state.json format " + format + ", this build reads " + FORMAT);

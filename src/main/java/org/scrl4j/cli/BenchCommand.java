@@ -8,6 +8,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
+import org.scrl4j.common.CommandFlags;
+import org.scrl4j.common.Json;
 import org.scrl4j.common.UserError;
 
 /**
@@ -37,35 +39,26 @@ public final class BenchCommand implements Command {
   @Override
   public int run(List<String> args) throws Exception {
     Map<String, Benchmark> all = benchmarks();
-    Map<String, String> flags = new LinkedHashMap<>();
-    for (int i = 0; i < args.size(); i++) {
-      String a = args.get(i);
-      if (a.equals("--help") || a.equals("-h")) {
-        StringBuilder sb = new StringBuilder("usage: tools/scrl bench --what WHAT [flags]\n");
-        all.values().forEach(b -> sb.append("  --what ").append(b.what()).append(' ').append(b.usage()).append('\n'));
-        System.out.print(sb);
+    // --what decides which other flags exist, so it is read first
+    String what = CommandFlags.peek(args, "what");
+    if (what == null) {
+      if (args.contains("--help") || args.contains("-h")) {
+        System.out.println("usage: tools/scrl bench --what WHAT [flags]; WHAT is one of " + all.keySet());
+        for (Benchmark b : all.values()) {
+          System.out.print(flagsOf(b).help());
+        }
         return 0;
       }
-      if (!a.startsWith("--")) {
-        throw new UserError("unexpected argument '" + a + "'; see tools/scrl bench --help");
-      }
-      String key = a.substring(2);
-      int eq = key.indexOf('=');
-      if (eq >= 0) {
-        flags.put(key.substring(0, eq), key.substring(eq + 1));
-      } else if (i + 1 < args.size()) {
-        flags.put(key, args.get(++i));
-      } else {
-        throw new UserError("flag --" + key + " needs a value");
-      }
-    }
-    String what = flags.remove("what");
-    if (what == null) {
-      throw new UserError("missing --what; one of " + all.keySet());
+      throw new UserError("bench: --what is required, one of " + all.keySet()
+          + ", e.g. tools/scrl bench --what step");
     }
     Benchmark b = all.get(what);
     if (b == null) {
-      throw new UserError("unknown --what " + what + "; one of " + all.keySet());
+      throw new UserError("bench: unknown --what " + what + "; use one of " + all.keySet());
+    }
+    CommandFlags flags = flagsOf(b);
+    if (!flags.parse(args)) {
+      return 0;
     }
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("what", what);
@@ -77,6 +70,13 @@ public final class BenchCommand implements Command {
     out.put("peak_rss_mb", peakRssMb());
     System.out.println(json(out));
     return 0;
+  }
+
+  private static CommandFlags flagsOf(Benchmark b) {
+    CommandFlags flags = new CommandFlags("bench --what " + b.what())
+        .flag("what", "WHAT", "what to measure: " + String.join(" | ", benchmarks().keySet()));
+    b.declare(flags);
+    return flags;
   }
 
   /** VmHWM of /proc/self/status in MiB (-1 where there is no /proc). */
@@ -94,20 +94,14 @@ public final class BenchCommand implements Command {
     return -1;
   }
 
+  /**
+   * The result line: doubles rounded to 4 significant digits (timings are not more precise than
+   * that), written by {@link Json#line}.
+   */
   static String json(Map<String, Object> m) {
-    StringBuilder sb = new StringBuilder("{");
-    for (Map.Entry<String, Object> e : m.entrySet()) {
-      if (sb.length() > 1) {
-        sb.append(", ");
-      }
-      sb.append('"').append(e.getKey()).append("\": ");
-      Object v = e.getValue();
-      if (v instanceof Number || v instanceof Boolean) {
-        sb.append(v instanceof Double d ? String.format(Locale.ROOT, "%.4g", d) : v.toString());
-      } else {
-        sb.append('"').append(String.valueOf(v).replace("\\", "\\\\").replace("\"", "\\\"")).append('"');
-      }
-    }
-    return sb.append('}').toString();
+    Map<String, Object> rounded = new LinkedHashMap<>();
+    m.forEach((k, v) -> rounded.put(k, v instanceof Double d && Double.isFinite(d)
+        ? Double.parseDouble(String.format(Locale.ROOT, "%.4g", d)) : v));
+    return Json.line(rounded);
   }
 }

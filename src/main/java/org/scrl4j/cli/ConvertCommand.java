@@ -2,6 +2,7 @@ package org.scrl4j.cli;
 
 import java.nio.file.Path;
 import java.util.List;
+import org.scrl4j.common.CommandFlags;
 import org.scrl4j.common.UserError;
 import org.scrl4j.data.DatasetConverter;
 

@@ -9,6 +9,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import org.scrl4j.checkpoint.RunDirectory;
+import org.scrl4j.common.CommandFlags;
+import org.scrl4j.common.Progress;
 import org.scrl4j.common.UserError;
 import org.scrl4j.config.Config;
 import org.scrl4j.config.ConfigCommandLine;
@@ -56,26 +58,19 @@ public final class DemoCommand implements Command {
 
   @Override
   public int run(List<String> args) throws Exception {
-    List<String> rest = new ArrayList<>(args);
-    Path src = SYSTEM_FASHION_MNIST;
-    int i = rest.indexOf("--src");
-    if (i >= 0) {
-      if (i + 1 >= rest.size()) {
-        throw new UserError("demo: --src needs a directory holding the Fashion-MNIST idx .gz files");
-      }
-      src = Path.of(rest.get(i + 1));
-      rest.subList(i, i + 2).clear();
-    }
-    if (rest.stream().noneMatch(a -> a.equals("--config") || a.startsWith("--config="))) {
-      rest.addAll(0, List.of("--config", home().resolve(CONFIG).toString()));
-    }
-    ConfigCommandLine.Parsed parsed = ConfigCommandLine.parse(rest);
+    CommandFlags flags = new CommandFlags(name())
+        .usage("tools/scrl demo [--src IDX_DIR] [--a/b/c=value ...]  (config " + CONFIG
+            + "; --dataset/root is the TFRecord cache, default data/fashion-mnist)")
+        .flag("src", "IDX_DIR", "folder of the Fashion-MNIST idx .gz files (default " + SYSTEM_FASHION_MNIST + ")");
+    ConfigCommandLine.Parsed parsed = ConfigCommandLine.parse(flags, args);
     if (parsed.help()) {
-      System.out.print(ConfigCommandLine.help("tools/scrl demo [--src IDX_DIR] [--a/b/c=value ...]"
-          + "  (config " + CONFIG + "; --dataset/root is the TFRecord cache, default data/fashion-mnist)"));
-      return 0;
+      return 0; // printed
     }
-    if (parsed.configFile() != null && !Files.isRegularFile(parsed.configFile())) {
+    Path src = Path.of(flags.optional("src", SYSTEM_FASHION_MNIST.toString()));
+    if (parsed.configFile() == null) {
+      parsed = new ConfigCommandLine.Parsed(home().resolve(CONFIG), parsed.overrides(), false, false);
+    }
+    if (!Files.isRegularFile(parsed.configFile())) {
       throw new UserError("demo: config " + parsed.configFile() + " not found; run from the scrl4j "
           + "folder or pass --config " + CONFIG);
     }
@@ -191,12 +186,12 @@ public final class DemoCommand implements Command {
     sb.append(String.format("  %-" + width + "s  %7s  %8s%n", "features", "top-1 %", "time"));
     for (Row r : o.rows()) {
       sb.append(String.format(Locale.ROOT, "  %-" + width + "s  %7.2f  %8s%n", r.features(), r.top1(),
-          clock(r.time())));
+          Progress.formatDuration(r.time())));
     }
     double pre = o.rows().get(0).top1();
     sb.append(String.format(Locale.ROOT, "pre-training is %s random initialisation and %s raw pixels%n",
         versus(pre, o.rows().get(1).top1()), versus(pre, o.rows().get(2).top1())));
-    sb.append(String.format("wall time %s; run folder %s%nexports: %s, %s%n", clock(o.wallTime()),
+    sb.append(String.format("wall time %s; run folder %s%nexports: %s, %s%n", Progress.formatDuration(o.wallTime()),
         o.runDir(), o.torchvision(), o.savedModel()));
     return sb.toString();
   }
@@ -217,11 +212,6 @@ public final class DemoCommand implements Command {
 
   private static Duration since(long nanoStart) {
     return Duration.ofNanos(System.nanoTime() - nanoStart);
-  }
-
-  private static String clock(Duration d) {
-    long s = d.toSeconds();
-    return String.format("%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60);
   }
 
   private static void deleteTree(Path dir) throws IOException {

@@ -1,10 +1,9 @@
 package org.scrl4j.cli;
 
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
+import org.scrl4j.common.CommandFlags;
 import org.scrl4j.common.UserError;
 import org.scrl4j.dist.DistContext;
 import org.scrl4j.dist.DistSettings;
@@ -16,21 +15,6 @@ import org.scrl4j.dist.LocalReplicas;
  * ResNet-50-sized gradients; rank 0 prints the timings.
  */
 public final class DistCheckCommand implements Command {
-  private static final Map<String, String> FLAGS = new LinkedHashMap<>();
-
-  static {
-    FLAGS.put("num_machines", "1");
-    FLAGS.put("machine_rank", "0");
-    FLAGS.put("num_devices", "1");
-    FLAGS.put("local_rank", "");
-    FLAGS.put("dist_url", "auto");
-    FLAGS.put("device", "CPU");
-    FLAGS.put("reps", "5");
-    FLAGS.put("bucket_mb", "4");
-    FLAGS.put("start_timeout", "300");
-    FLAGS.put("collective_timeout", "600");
-  }
-
   @Override
   public String name() {
     return "dist-check";
@@ -43,18 +27,30 @@ public final class DistCheckCommand implements Command {
 
   @Override
   public int run(List<String> args) {
-    Map<String, String> v = parse(args);
-    if (v == null) {
-      System.out.print(usage());
+    CommandFlags flags = new CommandFlags(name())
+        .usage("tools/scrl dist-check [flags]  (run it on every machine)")
+        .flag("num_machines", "N", "machines in the job (default 1)")
+        .flag("machine_rank", "R", "this machine's rank, 0..num_machines-1 (default 0)")
+        .flag("num_devices", "N", "replicas per machine (default 1)")
+        .flag("local_rank", "R", "this replica's index on the machine (default: start them all)")
+        .flag("dist_url", "URL", "tcp://HOST:PORT of machine 0, or auto (default auto)")
+        .flag("device", "TYPE", "CPU or GPU (default CPU)")
+        .flag("reps", "N", "timed all-reduces (default 5)")
+        .flag("bucket_mb", "MB", "all-reduce bucket size (default 4)")
+        .flag("start_timeout", "S", "seconds to wait for every replica to join (default 300)")
+        .flag("collective_timeout", "S", "seconds one collective may take (default 600)")
+        .footer("Ports: dist_url port (rank 0's rendezvous) and port+1+rank (TensorFlow server of each rank).");
+    if (!flags.parse(args)) {
       return 0;
     }
-    boolean spawnLocal = v.get("local_rank").isEmpty();
-    int localIndex = spawnLocal ? LocalReplicas.localIndex() : integer(v, "local_rank");
+    boolean spawnLocal = !flags.isSet("local_rank");
+    int localIndex = spawnLocal ? LocalReplicas.localIndex() : flags.integer("local_rank", 0);
+    int bucketMb = flags.positiveInt("bucket_mb", 4);
     DistSettings settings = DistSettings.parse(
-        integer(v, "num_machines"), integer(v, "machine_rank"), integer(v, "num_devices"),
-        localIndex, v.get("dist_url"), v.get("device").toUpperCase(Locale.ROOT))
-        .withTimeouts(Duration.ofSeconds(integer(v, "start_timeout")),
-            Duration.ofSeconds(integer(v, "collective_timeout")));
+        flags.integer("num_machines", 1), flags.integer("machine_rank", 0), flags.integer("num_devices", 1),
+        localIndex, flags.optional("dist_url", "auto"), flags.optional("device", "CPU").toUpperCase(Locale.ROOT))
+        .withTimeouts(Duration.ofSeconds(flags.integer("start_timeout", 300)),
+            Duration.ofSeconds(flags.integer("collective_timeout", 600)));
     if (!settings.isDistributed()) {
       throw new UserError("dist-check needs more than one replica: set --num_machines or --num_devices above 1");
     }
@@ -65,12 +61,12 @@ public final class DistCheckCommand implements Command {
     List<long[]> shapes = AllReduceBenchmark.resnet50Shapes();
     try (DistContext ctx = DistContext.start(settings)) {
       System.out.println("rank " + ctx.rank() + "/" + ctx.world() + " joined: " + ctx.addresses());
-      double[] ms = AllReduceBenchmark.run(ctx, shapes, (long) integer(v, "bucket_mb") << 20, integer(v, "reps"));
+      double[] ms = AllReduceBenchmark.run(ctx, shapes, (long) bucketMb << 20, flags.positiveInt("reps", 5));
       ctx.finish();
       if (ctx.isChief()) {
         StringBuilder b = new StringBuilder(String.format(Locale.ROOT,
-            "all-reduce mean of %d tensors (%.2fM floats), %s MB buckets, %d replicas, ms per run:",
-            shapes.size(), AllReduceBenchmark.floats(shapes) / 1e6, v.get("bucket_mb"), ctx.world()));
+            "all-reduce mean of %d tensors (%.2fM floats), %d MB buckets, %d replicas, ms per run:",
+            shapes.size(), AllReduceBenchmark.floats(shapes) / 1e6, bucketMb, ctx.world()));
         for (double m : ms) {
           b.append(String.format(Locale.ROOT, " %.0f", m));
         }
@@ -85,49 +81,5 @@ public final class DistCheckCommand implements Command {
       }
     }
     return 0;
-  }
-
-  private static Map<String, String> parse(List<String> args) {
-    Map<String, String> v = new LinkedHashMap<>(FLAGS);
-    for (int i = 0; i < args.size(); i++) {
-      String a = args.get(i);
-      if (a.equals("--help") || a.equals("-h")) {
-        return null;
-      }
-      if (!a.startsWith("--")) {
-        throw new UserError("unexpected argument '" + a + "'; flags look like --dist_url tcp://host:port");
-      }
-      String key = a.substring(2);
-      String value;
-      int eq = key.indexOf('=');
-      if (eq >= 0) {
-        value = key.substring(eq + 1);
-        key = key.substring(0, eq);
-      } else if (i + 1 < args.size()) {
-        value = args.get(++i);
-      } else {
-        throw new UserError("--" + key + " needs a value");
-      }
-      if (!FLAGS.containsKey(key)) {
-        throw new UserError("unknown flag --" + key + "; dist-check takes --" + String.join(", --", FLAGS.keySet()));
-      }
-      v.put(key, value);
-    }
-    return v;
-  }
-
-  private static int integer(Map<String, String> v, String key) {
-    try {
-      return Integer.parseInt(v.get(key));
-    } catch (NumberFormatException e) {
-      throw new UserError("--" + key + " '" + v.get(key) + "' is not a whole number");
-    }
-  }
-
-  private static String usage() {
-    StringBuilder b = new StringBuilder("usage: tools/scrl dist-check [flags]  (run it on every machine)\n");
-    FLAGS.forEach((k, d) -> b.append(String.format("  --%-20s default %s%n", k, d)));
-    b.append("Ports: dist_url port (rank 0's rendezvous) and port+1+rank (TensorFlow server of each rank).\n");
-    return b.toString();
   }
 }

@@ -4,6 +4,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Collectors;
+import org.scrl4j.common.CommandFlags;
 import org.scrl4j.common.UserError;
 import org.scrl4j.export.BackboneWeights;
 import org.scrl4j.export.CheckpointBackbone;

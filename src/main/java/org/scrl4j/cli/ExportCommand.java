@@ -3,6 +3,7 @@ package org.scrl4j.cli;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
+import org.scrl4j.common.CommandFlags;
 import org.scrl4j.common.UserError;
 import org.scrl4j.export.BackboneWeights;
 import org.scrl4j.export.CheckpointBackbone;

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import org.scrl4j.common.CommandFlags;
 import org.scrl4j.method.GraphSummary;
 
 /** {@code tools/scrl graph}: prints or writes the summary of a pre-training network graph. */

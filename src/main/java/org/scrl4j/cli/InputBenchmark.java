@@ -10,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
+import org.scrl4j.common.Json;
 import org.scrl4j.common.UserError;
 import org.scrl4j.data.Examples;
 import org.scrl4j.data.InputPipeline;
@@ -109,13 +110,13 @@ public final class InputBenchmark {
     }
   }
 
-  /** As {@link #measure}, as one JSON line. */
+  /** As {@link #measure}, as one compact JSON line led by {@code "bench":"input"}. */
   public static String run(Path workDir, int images, int batchSize, int warmupBatches,
       double seconds, int threads) {
-    StringBuilder sb = new StringBuilder("{\"bench\":\"input\"");
-    measure(workDir, images, batchSize, warmupBatches, seconds, threads).forEach((k, v) ->
-        sb.append(",\"").append(k).append("\":").append(v instanceof String ? "\"" + v + "\"" : v));
-    return sb.append('}').toString();
+    Map<String, Object> line = new LinkedHashMap<>();
+    line.put("bench", "input");
+    line.putAll(measure(workDir, images, batchSize, warmupBatches, seconds, threads));
+    return Json.compact(line);
   }
 
   private static double round(double v, int digits) {

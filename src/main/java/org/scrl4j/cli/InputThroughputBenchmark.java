@@ -3,49 +3,34 @@ package org.scrl4j.cli;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
-import java.util.Set;
-import org.scrl4j.common.UserError;
+import org.scrl4j.common.CommandFlags;
 
 /**
  * {@code bench --what input --source tfrecord}: two-view SCRL pre-training examples per second
  * from TFRecord shards of ImageNet-size JPEGs (generated once into --work), all cores.
  */
 public final class InputThroughputBenchmark implements Benchmark {
-  private static final Set<String> FLAGS = Set.of("source", "images", "batch", "seconds", "threads", "work");
-
   @Override
   public String what() {
     return "input";
   }
 
   @Override
-  public String usage() {
-    return "[--source tfrecord] [--images 64] [--batch 32] [--seconds 20] [--threads 0 (all cores)]"
-        + " [--work /tmp/scrl4j-bench]";
+  public void declare(CommandFlags flags) {
+    flags.flag("source", "SOURCE", "tfrecord (the only one; default)")
+        .flag("images", "N", "distinct generated images (default 64)")
+        .flag("batch", "N", "images per batch (default 32)")
+        .flag("seconds", "S", "timed duration (default 20)")
+        .flag("threads", "N", "parallel map calls (default 0: all cores)")
+        .flag("work", "DIR", "where the generated shards are kept (default $TMPDIR/scrl4j-bench)");
   }
 
   @Override
-  public Map<String, Object> run(Map<String, String> flags) throws Exception {
-    for (String k : flags.keySet()) {
-      if (!FLAGS.contains(k)) {
-        throw new UserError("bench --what input: unknown flag --" + k + "; flags: " + usage());
-      }
-    }
-    String source = flags.getOrDefault("source", "tfrecord");
-    if (!source.equals("tfrecord")) {
-      throw new UserError("bench --what input: --source " + source + " is not supported; use tfrecord");
-    }
-    Path work = Path.of(flags.getOrDefault("work", System.getProperty("java.io.tmpdir") + "/scrl4j-bench"));
+  public Map<String, Object> run(CommandFlags flags) throws Exception {
+    flags.choice("source", "tfrecord", "tfrecord");
+    Path work = Path.of(flags.optional("work", System.getProperty("java.io.tmpdir") + "/scrl4j-bench"));
     Files.createDirectories(work);
-    return InputBenchmark.measure(work, integer(flags, "images", 64), integer(flags, "batch", 32), 2,
-        Double.parseDouble(flags.getOrDefault("seconds", "20")), integer(flags, "threads", 0));
-  }
-
-  private static int integer(Map<String, String> flags, String key, int dflt) {
-    try {
-      return Integer.parseInt(flags.getOrDefault(key, Integer.toString(dflt)));
-    } catch (NumberFormatException e) {
-      throw new UserError("bench --what input: --" + key + " expects an integer, got '" + flags.get(key) + "'");
-    }
+    return InputBenchmark.measure(work, flags.integer("images", 64), flags.integer("batch", 32), 2,
+        flags.number("seconds", 20), flags.integer("threads", 0));
   }
 }

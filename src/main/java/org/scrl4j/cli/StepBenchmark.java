@@ -3,11 +3,9 @@ package org.scrl4j.cli;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
-import java.util.Set;
-import org.scrl4j.common.UserError;
+import org.scrl4j.common.CommandFlags;
 import org.scrl4j.dist.Collectives;
 import org.scrl4j.dist.DistContext;
 import org.scrl4j.dist.DistSettings;
@@ -35,56 +33,54 @@ import org.tensorflow.types.TInt64;
  * images; each image contributes two views (and 10 box pairs for SCRL), as in training.
  */
 public final class StepBenchmark implements Benchmark {
-  private static final Set<String> FLAGS = Set.of("arch", "batch", "size", "method", "steps",
-      "warmup", "width", "hidden", "out-dim", "classes", "seed", "num_devices", "dist_url");
-
   @Override
   public String what() {
     return "step";
   }
 
   @Override
-  public String usage() {
-    return "[--arch resnet50] [--batch 16] [--size 224] [--method scrl|byol] [--steps 5] [--warmup 2]"
-        + " [--width 64] [--hidden 4096] [--out-dim 256] [--classes 1000]"
-        + " [--num_devices N --dist_url auto|tcp://127.0.0.1:PORT] (N processes: synchronised BN,"
-        + " gradient all-reduce; adds the all-reduce's share of the step)";
+  public void declare(CommandFlags flags) {
+    flags.flag("arch", "ARCH", "resnet18 | resnet34 | resnet50 | resnet101 (default resnet50)")
+        .flag("batch", "N", "images per step; each gives two views (default 16)")
+        .flag("size", "N", "view side in pixels, at least 64 (default 224)")
+        .flag("method", "METHOD", "scrl | byol (default scrl)")
+        .flag("steps", "N", "timed steps (default 5)")
+        .flag("warmup", "N", "untimed steps first (default 2)")
+        .flag("width", "N", "backbone base width (default 64)")
+        .flag("hidden", "N", "projector/predictor hidden width (default 4096)")
+        .flag("out-dim", "N", "projection width (default 256)")
+        .flag("classes", "N", "linear evaluator classes, 0 for none (default 1000)")
+        .flag("seed", "S", "seed of the weights and synthetic inputs (default 0)")
+        .flag("num_devices", "N", "processes on this machine: synchronised BN, gradient all-reduce;"
+            + " adds the all-reduce's share of the step (default 1)")
+        .flag("dist_url", "URL", "auto | tcp://127.0.0.1:PORT, with --num_devices (default auto)");
   }
 
   @Override
-  public Map<String, Object> run(Map<String, String> flags) {
-    for (String k : flags.keySet()) {
-      if (!FLAGS.contains(k)) {
-        throw new UserError("bench --what step: unknown flag --" + k + "; flags: " + usage());
-      }
-    }
-    String arch = flags.getOrDefault("arch", "resnet50");
-    int batch = intFlag(flags, "batch", 16);
-    int size = intFlag(flags, "size", 224);
-    int steps = intFlag(flags, "steps", 5);
-    int warmup = intFlag(flags, "warmup", 2);
-    int classes = intFlag(flags, "classes", 1000);
-    String methodName = flags.getOrDefault("method", "scrl").toLowerCase(Locale.ROOT);
-    PretrainStep.Method method = switch (methodName) {
-      case "scrl" -> PretrainStep.Method.SCRL;
-      case "byol" -> PretrainStep.Method.BYOL;
-      default -> throw new UserError("--method " + methodName + " is not scrl or byol");
-    };
+  public Map<String, Object> run(CommandFlags flags) {
+    String arch = flags.optional("arch", "resnet50");
+    int batch = flags.integer("batch", 16);
+    int size = flags.integer("size", 224);
+    int steps = flags.integer("steps", 5);
+    int warmup = flags.integer("warmup", 2);
+    int classes = flags.integer("classes", 1000);
+    String methodName = flags.choice("method", "scrl", "scrl", "byol");
+    PretrainStep.Method method = methodName.equals("scrl") ? PretrainStep.Method.SCRL : PretrainStep.Method.BYOL;
     if (batch < 1 || size < 64 || steps < 1 || warmup < 0) {
-      throw new UserError("need --batch >= 1, --size >= 64, --steps >= 1, --warmup >= 0");
+      throw flags.error("need --batch >= 1, --size >= 64, --steps >= 1, --warmup >= 0");
     }
-    ResNetSpec spec = ResNetSpec.of(arch, intFlag(flags, "width", 64));
-    ByolNetwork.HeadSpec heads = new ByolNetwork.HeadSpec(intFlag(flags, "hidden", 4096),
-        intFlag(flags, "out-dim", 256));
-    long seed = intFlag(flags, "seed", 0);
+    ResNetSpec spec = ResNetSpec.of(arch, flags.integer("width", 64));
+    ByolNetwork.HeadSpec heads = new ByolNetwork.HeadSpec(flags.integer("hidden", 4096),
+        flags.integer("out-dim", 256));
+    long seed = flags.integer("seed", 0);
 
-    int devices = intFlag(flags, "num_devices", 1);
+    int devices = flags.integer("num_devices", 1);
     DistContext dist = DistContext.single();
     if (devices > 1) {
       DistSettings ds = DistSettings.parse(1, 0, devices, LocalReplicas.localIndex(),
-          flags.getOrDefault("dist_url", "auto"), "CPU");
-      List<String> argv = new ArrayList<>(List.of("bench", "--what", "step"));
-      flags.forEach((k, v) -> argv.addAll(List.of("--" + k, v)));
+          flags.optional("dist_url", "auto"), "CPU");
+      List<String> argv = new ArrayList<>(List.of("bench"));
+      flags.given().forEach((k, v) -> argv.addAll(List.of("--" + k, v))); // --what step included
       LocalReplicas.spawnSiblings(ds, argv);
       dist = DistContext.start(ds);
     }
@@ -213,17 +209,5 @@ public final class StepBenchmark implements Benchmark {
       }
     }
     return out;
-  }
-
-  private static int intFlag(Map<String, String> flags, String key, int dflt) {
-    String v = flags.get(key);
-    if (v == null) {
-      return dflt;
-    }
-    try {
-      return Integer.parseInt(v);
-    } catch (NumberFormatException e) {
-      throw new UserError("--" + key + " " + v + " is not an integer");
-    }
   }
 }

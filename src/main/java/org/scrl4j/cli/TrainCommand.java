@@ -3,6 +3,7 @@ package org.scrl4j.cli;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.scrl4j.common.CommandFlags;
 import org.scrl4j.config.Config;
 import org.scrl4j.config.ConfigCommandLine;
 import org.scrl4j.config.ConfigPrinter;
@@ -25,10 +26,10 @@ public final class TrainCommand implements Command {
 
   @Override
   public int run(List<String> args) throws Exception {
-    ConfigCommandLine.Parsed parsed = ConfigCommandLine.parse(args);
+    ConfigCommandLine.Parsed parsed = ConfigCommandLine.parse(
+        new CommandFlags(name()).usage("tools/scrl [train] --config FILE [--a/b/c=value ...]"), args);
     if (parsed.help()) {
-      System.out.print(ConfigCommandLine.help("tools/scrl [train] --config FILE [--a/b/c=value ...]"));
-      return 0;
+      return 0; // printed
     }
     Config config = parsed.load();
     if (parsed.printConfig()) {

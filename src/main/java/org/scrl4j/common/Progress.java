@@ -10,15 +10,16 @@ import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
 /**
- * Progress of one epoch: step i/N, steps/s, images/s, time left in the epoch and in the run, and
- * the caller's fields (loss, lr, m, acc).
+ * The progress display of every long job: an epoch (step i/N, steps/s, images/s, time left in the
+ * epoch and in the run, and the caller's fields: loss, lr, m, acc) or a count of items such as the
+ * images {@code convert} writes ({@link #forCount}, advanced from several threads).
  *
  * <p>On a terminal the line is redrawn in place (at most every {@value #REDRAW_MILLIS} ms);
  * otherwise (log files, batch jobs) a plain log line is written every {@code logEverySteps} steps
  * or {@code logEverySeconds}, whichever comes first, and at the last step. Rates count from the
  * first update on, so the slow first step (graph optimisation, warm-up) does not skew the ETA.
  */
-public final class Progress {
+public final class Progress implements AutoCloseable {
   static final long REDRAW_MILLIS = 100;
   private static final int BAR_WIDTH = 20;
   private static final Logger log = LogManager.getLogger(Progress.class);
@@ -33,12 +34,15 @@ public final class Progress {
   private final LongSupplier nanoClock;
   private final long logEverySteps;
   private final long logEveryNanos;
+  private final String unit;
 
+  private long counted;
   private long firstStep = -1;
   private long firstNanos;
   private long lastStep;
   private long lastNanos;
   private long lastShownNanos;
+  private long lastLoggedStep;
   private Map<String, ?> lastFields = Map.of();
   private boolean drewOnTerminal;
 
@@ -57,6 +61,14 @@ public final class Progress {
   public Progress(String title, long totalSteps, long imagesPerStep, long stepsAfterThisEpoch,
       boolean interactive, Consumer<String> terminal, Consumer<String> logLine, LongSupplier nanoClock,
       long logEverySteps, double logEverySeconds) {
+    this(title, totalSteps, imagesPerStep, stepsAfterThisEpoch, interactive, terminal, logLine,
+        nanoClock, logEverySteps, logEverySeconds, "step");
+  }
+
+  /** As above; {@code unit} names what is counted in rates and the summary ("step", "image"). */
+  Progress(String title, long totalSteps, long imagesPerStep, long stepsAfterThisEpoch,
+      boolean interactive, Consumer<String> terminal, Consumer<String> logLine, LongSupplier nanoClock,
+      long logEverySteps, double logEverySeconds, String unit) {
     if (totalSteps <= 0 || logEverySteps <= 0 || imagesPerStep < 0 || stepsAfterThisEpoch < 0) {
       throw new IllegalArgumentException("bad progress sizes " + totalSteps + "/" + logEverySteps + "/"
           + imagesPerStep + "/" + stepsAfterThisEpoch);
@@ -71,6 +83,7 @@ public final class Progress {
     this.nanoClock = nanoClock;
     this.logEverySteps = logEverySteps;
     this.logEveryNanos = (long) (logEverySeconds * 1e9);
+    this.unit = unit;
   }
 
   /**
@@ -78,12 +91,30 @@ public final class Progress {
    * times per epoch and at least once a minute.
    */
   public static Progress forEpoch(String title, long totalSteps, long imagesPerStep, long stepsAfterThisEpoch) {
-    PrintStream err = System.err;
     return new Progress(title, totalSteps, imagesPerStep, stepsAfterThisEpoch, System.console() != null,
-        s -> {
-          err.print(s);
-          err.flush();
-        }, log::info, System::nanoTime, Math.max(1, totalSteps / 10), 60);
+        Progress::drawOnStderr, log::info, System::nanoTime, Math.max(1, totalSteps / 10), 60);
+  }
+
+  /**
+   * A count of {@code total} images (the same display, rates in images/s), moved on by
+   * {@link #advance}; log lines at every tenth. A total of 0 is shown as 1.
+   */
+  public static Progress forCount(String title, long total) {
+    long n = Math.max(1, total);
+    return new Progress(title, n, 0, 0, System.console() != null, Progress::drawOnStderr, log::info,
+        System::nanoTime, Math.max(1, n / 10), 60, "image");
+  }
+
+  private static void drawOnStderr(String s) {
+    PrintStream err = System.err;
+    err.print(s);
+    err.flush();
+  }
+
+  /** Counts {@code n} more items done; safe to call from several threads. */
+  public synchronized void advance(long n) {
+    counted += n;
+    update(counted, Map.of());
   }
 
   /**
@@ -91,12 +122,13 @@ public final class Progress {
    *
    * @param fields shown as key=value in order; doubles get 4 decimals (scientific when tiny/huge)
    */
-  public void update(long step, Map<String, ?> fields) {
+  public synchronized void update(long step, Map<String, ?> fields) {
     long now = nanoClock.getAsLong();
     if (firstStep < 0) {
       firstStep = step;
       firstNanos = now;
       lastShownNanos = now; // the plain-mode interval starts with the epoch
+      lastLoggedStep = step - 1; // so the first update logs only on a multiple of K, as the rest
     }
     lastStep = step;
     lastNanos = now;
@@ -108,21 +140,25 @@ public final class Progress {
         drewOnTerminal = true;
         lastShownNanos = now;
       }
-    } else if (last || step % logEverySteps == 0 || now - lastShownNanos >= logEveryNanos) {
+    } else if (last || step / logEverySteps > lastLoggedStep / logEverySteps
+        || now - lastShownNanos >= logEveryNanos) {
+      // "crossed a multiple of K", not "is one": advance(n) may step over it
       logLine.accept(line(step, fields, now, false));
       lastShownNanos = now;
+      lastLoggedStep = step;
     }
   }
 
   /** Ends the epoch: finishes the terminal line and logs one summary line in either mode. */
-  public void close() {
+  @Override
+  public synchronized void close() {
     if (interactive && drewOnTerminal) {
       terminal.accept("\n");
     }
     if (firstStep >= 0) {
       String elapsed = formatDuration((lastNanos - firstNanos) / 1e9);
       StringBuilder sb = new StringBuilder(title).append(" done ").append(lastStep).append('/')
-          .append(totalSteps).append(" steps, ").append(elapsed).append(" after the first step, ")
+          .append(totalSteps).append(' ').append(unit).append("s, ").append(elapsed).append(" after the first step, ")
           .append(rates(stepsPerSecond()));
       appendFields(sb, lastFields);
       if (interactive) {
@@ -170,9 +206,10 @@ public final class Progress {
     return sb.toString();
   }
 
+  /** "2.50 step/s 1280 img/s" for epochs; "310 image/s" for a count (no images per step). */
   private String rates(double stepsPerSecond) {
-    return String.format(Locale.ROOT, "%s step/s %s img/s", formatRate(stepsPerSecond),
-        formatRate(stepsPerSecond * imagesPerStep));
+    String r = formatRate(stepsPerSecond) + " " + unit + "/s";
+    return imagesPerStep > 0 ? r + " " + formatRate(stepsPerSecond * imagesPerStep) + " img/s" : r;
   }
 
   private static void appendFields(StringBuilder sb, Map<String, ?> fields) {
@@ -201,8 +238,13 @@ public final class Progress {
     return String.valueOf(v);
   }
 
+  /** The project's one clock format: H:MM:SS, with a day count beyond 24 h. */
+  public static String formatDuration(java.time.Duration d) {
+    return formatDuration(d.toNanos() / 1e9);
+  }
+
   /** H:MM:SS, with a day count beyond 24 h; "?" when unknown. */
-  static String formatDuration(double seconds) {
+  public static String formatDuration(double seconds) {
     if (!Double.isFinite(seconds) || seconds < 0) {
       return "?";
     }

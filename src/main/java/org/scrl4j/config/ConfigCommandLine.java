@@ -1,28 +1,21 @@
 package org.scrl4j.config;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.lang.reflect.RecordComponent;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.apache.commons.cli.CommandLine;
-import org.apache.commons.cli.DefaultParser;
-import org.apache.commons.cli.HelpFormatter;
-import org.apache.commons.cli.MissingArgumentException;
-import org.apache.commons.cli.Option;
-import org.apache.commons.cli.Options;
-import org.apache.commons.cli.ParseException;
-import org.apache.commons.cli.UnrecognizedOptionException;
+import java.util.Map;
+import org.scrl4j.common.CommandFlags;
 import org.scrl4j.common.UserError;
 
 /**
- * The flags of the training command line: {@code --config FILE}, {@code --print-config}, every
- * top-level config key as a flag ({@code --load_dir DIR}, {@code --seed 1}, ...) and nested keys as
- * {@code --a/b/c=value} or {@code --a/b/c value}.
+ * The config flags of a command line ({@code train}, {@code demo}, {@code boxes}): {@code --config
+ * FILE} (or {@code --config=FILE}), {@code --print-config}, every top-level config key as a flag
+ * ({@code --load_dir DIR}, {@code --seed 1}, ...) and nested keys as {@code --a/b/c=value} or
+ * {@code --a/b/c value}. A command adds its own flags to the same {@link CommandFlags}.
  */
 public final class ConfigCommandLine {
-  /** What the command line asked for. */
+  /** What the command line asked for; {@code help} when --help was asked (and printed). */
   public record Parsed(Path configFile, List<ConfigLoader.Override> overrides, boolean printConfig,
       boolean help) {
     public Config load() {
@@ -32,24 +25,18 @@ public final class ConfigCommandLine {
 
   private ConfigCommandLine() {}
 
-  public static Options options() {
-    Options options = new Options();
-    options.addOption(Option.builder().longOpt("config").hasArg().argName("FILE")
-        .desc("YAML config, e.g. config/scrl_200ep.yaml (defaults fill what it leaves out)").build());
-    options.addOption(Option.builder().longOpt("print-config")
-        .desc("print the merged config as YAML and exit").build());
-    options.addOption(Option.builder("h").longOpt("help").desc("show this help").build());
+  /** The top-level config keys that are flags of their own (not sections). */
+  private static List<String> topLevelKeys() {
+    List<String> keys = new ArrayList<>();
     for (RecordComponent rc : Config.class.getRecordComponents()) {
       if (!rc.getType().isRecord()) {
-        String name = ConfigSchema.snake(rc.getName());
-        options.addOption(Option.builder().longOpt(name).hasArg().argName("VALUE")
-            .desc(FLAG_HELP.getOrDefault(name, "config key " + name)).build());
+        keys.add(ConfigSchema.snake(rc.getName()));
       }
     }
-    return options;
+    return keys;
   }
 
-  private static final java.util.Map<String, String> FLAG_HELP = java.util.Map.of(
+  private static final Map<String, String> FLAG_HELP = Map.of(
       "load_dir", "resume/evaluate from this run folder (default: save_dir)",
       "save_dir", "run folder (default: runs/<config>_NNN, numbered)",
       "seed", "seed for weights, data order and augmentation (default 0)",
@@ -60,27 +47,47 @@ public final class ConfigCommandLine {
       "device", "auto, cpu or gpu",
       "dist_timeout_seconds", "seconds to wait for a lost replica before stopping (default 300)");
 
-  public static String help(String usageLine) {
-    StringWriter out = new StringWriter();
-    new HelpFormatter().printHelp(new PrintWriter(out), 100, usageLine,
-        "\nFlags:", options(), 2, 2,
-        "\nAny config key can be overridden as --a/b/c=value or --a/b/c value, e.g. "
-            + "--train/enabled=False --dataset/root /data/imagenet. The command line wins over the file.",
-        false);
-    return out.toString();
+  /** Adds the config flags to {@code flags}; typos are matched against every config key too. */
+  public static CommandFlags declare(CommandFlags flags) {
+    flags.flag("config", "FILE", "YAML config, e.g. config/scrl_200ep.yaml (defaults fill what it leaves out)")
+        .toggle("print-config", "print the merged config as YAML and exit");
+    for (String name : topLevelKeys()) {
+      flags.flag(name, "VALUE", FLAG_HELP.getOrDefault(name, "config key " + name));
+    }
+    return flags.suggestAlso(ConfigSchema.allPaths())
+        .footer("\nAny config key can be overridden as --a/b/c=value or --a/b/c value, e.g. "
+            + "--train/enabled=False --dataset/root /data/imagenet. The command line wins over the file.");
   }
 
+  /** The help of {@code train}'s flags under {@code usageLine}. */
+  public static String help(String usageLine) {
+    return declare(new CommandFlags("train").usage(usageLine)).help();
+  }
+
+  /** Parses the flags of {@code train}. */
   public static Parsed parse(List<String> args) {
+    return parse(new CommandFlags("train"), args);
+  }
+
+  /**
+   * Parses {@code args} with {@code flags} (a command's own flags, declared and read by the
+   * caller) plus the config flags, which this adds.
+   */
+  public static Parsed parse(CommandFlags flags, List<String> args) {
+    if (!flags.declares("config")) {
+      declare(flags);
+    }
     List<ConfigLoader.Override> overrides = new ArrayList<>();
     List<String> plain = new ArrayList<>();
     for (int i = 0; i < args.size(); i++) {
       String a = args.get(i);
       String key = a.startsWith("--") ? a.substring(2) : null;
-      if (key == null || !key.contains("/")) {
+      int eq = key == null ? -1 : key.indexOf('=');
+      // "--config=config/x.yaml" is a plain flag: only a '/' before any '=' makes a nested key
+      if (key == null || !(eq >= 0 ? key.substring(0, eq) : key).contains("/")) {
         plain.add(a);
         continue;
       }
-      int eq = key.indexOf('=');
       if (eq >= 0) {
         overrides.add(new ConfigLoader.Override(key.substring(0, eq), key.substring(eq + 1)));
       } else if (i + 1 < args.size() && !args.get(i + 1).startsWith("--")) {
@@ -93,29 +100,17 @@ public final class ConfigCommandLine {
         throw new UserError("--" + key + " needs a value: --" + key + "=VALUE");
       }
     }
-    CommandLine cl;
-    try {
-      cl = new DefaultParser().parse(options(), plain.toArray(new String[0]));
-    } catch (UnrecognizedOptionException e) {
-      String flag = e.getOption().replaceFirst("^-+", "").replaceFirst("=.*", "");
-      throw ConfigLoader.unknownKey(flag, "on the command line");
-    } catch (MissingArgumentException e) {
-      throw new UserError("--" + e.getOption().getLongOpt() + " needs a value");
-    } catch (ParseException e) {
-      throw new UserError(e.getMessage());
+    if (!flags.parse(plain)) {
+      return new Parsed(null, overrides, false, true);
     }
-    if (!cl.getArgList().isEmpty()) {
-      throw new UserError("unexpected argument '" + cl.getArgList().get(0)
-          + "': flags look like --config FILE or --a/b/c=value");
-    }
-    for (Option o : cl.getOptions()) {
-      String name = o.getLongOpt();
-      if (!name.equals("config") && !name.equals("print-config") && !name.equals("help")) {
+    List<String> topLevel = topLevelKeys();
+    flags.given().forEach((name, value) -> {
+      if (topLevel.contains(name)) {
         // Top-level keys set on the command line beat the file, like the '/' overrides.
-        overrides.add(0, new ConfigLoader.Override(name, o.getValue()));
+        overrides.add(0, new ConfigLoader.Override(name, value));
       }
-    }
-    Path file = cl.hasOption("config") ? Path.of(cl.getOptionValue("config")) : null;
-    return new Parsed(file, overrides, cl.hasOption("print-config"), cl.hasOption("help"));
+    });
+    String file = flags.optional("config");
+    return new Parsed(file == null ? null : Path.of(file), overrides, flags.isSet("print-config"), false);
   }
 }

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.scrl4j.common.NearestName;
 import org.scrl4j.common.UserError;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
@@ -166,7 +167,7 @@ public final class ConfigLoader {
 
   static UserError unknownKey(String path, String where) {
     return new UserError("unknown config key '" + path + "' (" + where + "); did you mean '"
-        + NearestKey.of(path, ConfigSchema.allPaths()) + "'?");
+        + NearestName.of(path, ConfigSchema.allPaths()) + "'?");
   }
 
   private static UserError wrongType(String path, Type type, String given, String where) {

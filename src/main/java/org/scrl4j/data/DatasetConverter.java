@@ -10,7 +10,7 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
-import org.scrl4j.common.ProgressBar;
+import org.scrl4j.common.Progress;
 import org.scrl4j.common.UserError;
 
 /**
@@ -91,7 +91,7 @@ public final class DatasetConverter {
     prepareOutput(out, force);
     writeLabels(train.classes());
     int total = train.size() + (val == null ? 0 : val.size());
-    try (ProgressBar bar = new ProgressBar("convert", total)) {
+    try (Progress bar = Progress.forCount("convert", total)) {
       writeFolderSplit(train, shards, bar);
       if (val != null) {
         writeFolderSplit(val, validationShards(train.size(), val.size()), bar);
@@ -99,7 +99,7 @@ public final class DatasetConverter {
     }
   }
 
-  private void writeFolderSplit(FolderSource source, int nShards, ProgressBar bar) {
+  private void writeFolderSplit(FolderSource source, int nShards, Progress bar) {
     RecordIndex index = source.index();
     ShardWriter.write(out, source.split().shardPrefix(), source.size(), nShards, threads,
         new ShardWriter.Records<ImageChecker>() {
@@ -146,7 +146,7 @@ public final class DatasetConverter {
     checkCounts(valImages, valLabels, src, "t10k");
     prepareOutput(out, force);
     writeLabels(FASHION_MNIST_CLASSES);
-    try (ProgressBar bar = new ProgressBar("convert", trainImages.count() + valImages.count())) {
+    try (Progress bar = Progress.forCount("convert", trainImages.count() + valImages.count())) {
       writeIdxSplit("train", trainImages, trainLabels, shards, bar);
       writeIdxSplit("validation", valImages, valLabels,
           validationShards(trainImages.count(), valImages.count()), bar);
@@ -164,7 +164,7 @@ public final class DatasetConverter {
   }
 
   private void writeIdxSplit(String prefix, IdxFiles.Images images, int[] labels, int nShards,
-      ProgressBar bar) {
+      Progress bar) {
     ShardWriter.write(out, prefix, images.count(), nShards, threads,
         new ShardWriter.Records<AutoCloseable>() {
           @Override

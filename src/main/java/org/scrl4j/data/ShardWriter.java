@@ -12,7 +12,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import org.scrl4j.common.ProgressBar;
+import org.scrl4j.common.Progress;
 import org.scrl4j.common.UserError;
 
 /**
@@ -32,7 +32,7 @@ final class ShardWriter {
   private ShardWriter() {}
 
   static <S extends AutoCloseable> void write(Path out, String prefix, int n, int shards,
-      int threads, Records<S> records, ProgressBar progress) {
+      int threads, Records<S> records, Progress progress) {
     ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Math.min(threads, shards)));
     ThreadLocal<S> states = new ThreadLocal<>();
     List<S> allStates = java.util.Collections.synchronizedList(new ArrayList<>());
@@ -53,7 +53,7 @@ final class ShardWriter {
             for (int i = (int) ((long) shard * n / shards);
                 i < (int) ((long) (shard + 1) * n / shards); i++) {
               TfRecords.write(os, records.record(state, i));
-              progress.step(1);
+              progress.advance(1);
             }
           } catch (Exception e) {
             deleteQuietly(tmp);

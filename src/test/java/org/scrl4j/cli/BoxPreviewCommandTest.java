@@ -38,7 +38,11 @@ class BoxPreviewCommandTest {
     BufferedImage sheet = ImageIO.read(out.toFile());
     // row: original scaled to height 64 (85 px wide) + 2 x (64 + 8); two rows of 64 + 18 + 8
     assertEquals(85 + 2 * (64 + 8), sheet.getWidth());
-    assertEquals(2 * (64 + 18 + 8), sheet.getHeight());
+    // above them the settings bar, its lines wrapped to that width
+    int bar = sheet.getHeight() - 2 * (64 + 18 + 8);
+    assertTrue(bar > 15 && bar < 200, "bar height " + bar);
+    assertEquals(BoxPreviewCommand.BAR.getRGB(), sheet.getRGB(sheet.getWidth() - 1, bar - 1));
+    assertTrue(BoxPreviewCommand.BAR.getRGB() != sheet.getRGB(sheet.getWidth() - 1, bar));
   }
 
   @Test
@@ -50,5 +54,32 @@ class BoxPreviewCommandTest {
     UserError e = assertThrows(UserError.class,
         () -> cmd.run(List.of("--images", dir.toString(), "--count", "zero")));
     assertTrue(e.getMessage().contains("--count"));
+  }
+
+  @Test
+  void theSettingsBarStatesTheConfigsAugmentationAndBoxes() {
+    BoxPreviewCommand.Settings demo = new BoxPreviewCommand.Settings(
+        AugmentParams.defaults().withInputSize(32).withCropScale(0.3, 1.0),
+        new BoxParams(32, 12, 4, 0.5, true, 50, false, 0.1), true, "config/demo.yaml", 0);
+    String text = String.join("\n", BoxPreviewCommand.describe(demo));
+    assertTrue(text.contains("views 32 x 32 px") && text.contains("crop scale 0.30-1.00")
+        && text.contains("4 per image") && text.contains("min side 12 px"), text);
+    assertTrue(text.startsWith("config: config/demo.yaml"), text);
+    assertEquals(4, BoxPreviewCommand.zoom(32));
+    assertEquals(1, BoxPreviewCommand.zoom(224));
+  }
+
+  @Test
+  void fixedSettingsRefuseAConfig() {
+    BoxPreviewCommand cmd = new BoxPreviewCommand(AugmentParams.defaults(), BoxParams.defaults());
+    assertThrows(UserError.class, () -> cmd.run(List.of("--config", "config/demo_fashion_mnist.yaml",
+        "--images", dir.toString())));
+  }
+
+  @Test
+  void noImagesSaysWhereToGetThem() {
+    UserError e = assertThrows(UserError.class, () -> new BoxPreviewCommand().run(List.of()));
+    assertTrue(e.getMessage().contains("--images") && e.getMessage().contains("--dataset/root"),
+        e.getMessage());
   }
 }

@@ -116,4 +116,70 @@ class ProgressTest {
     assertEquals("NaN", Progress.formatValue(Double.NaN));
     assertEquals("42", Progress.formatValue(42L));
   }
+
+  // The counting use (convert's images; was ProgressBar): same display, rates in image/s.
+  private Progress count(boolean interactive, long total) {
+    return new Progress("convert", total, 0, 0, interactive, drawn::add, logged::add, now::get,
+        Math.max(1, total / 10), 60, "image");
+  }
+
+  @Test
+  void countLogsOneLinePerTenthWithRateAndEta() {
+    try (Progress p = count(false, 200)) {
+      for (int i = 0; i < 200; i++) {
+        p.advance(1);
+        advanceSeconds(0.01);
+      }
+    }
+    assertEquals(10, logged.size(), logged::toString); // 10%, 20%, ..., 100%
+    assertTrue(logged.get(4).matches("convert 100/200 \\(50%\\) [0-9.]+ image/s ETA \\d+:\\d\\d:\\d\\d"),
+        logged.get(4));
+    assertTrue(logged.get(9).startsWith("convert 200/200 (100%) "), logged.get(9));
+    assertTrue(drawn.isEmpty());
+  }
+
+  @Test
+  void countAdvancedInLargeStepsStillLogsEachTenthItCrosses() {
+    try (Progress p = count(false, 100)) {
+      p.advance(5); // the first update: the rates count from here
+      p.advance(10); // 15: crosses 10
+      p.advance(3); // 18: nothing
+      p.advance(17); // 35: crosses 20 and 30, one line
+    }
+    assertEquals(2, logged.size(), logged::toString);
+    assertTrue(logged.get(1).startsWith("convert 35/100 "), logged.get(1));
+  }
+
+  @Test
+  void countOnATerminalRedrawsOneBarAndSumsUpInImages() {
+    try (Progress p = count(true, 4)) {
+      p.advance(4);
+    }
+    assertTrue(drawn.get(0).startsWith("\rconvert 100% |####################| 4/4 "), drawn.get(0));
+    assertEquals("\n", drawn.get(drawn.size() - 1));
+    assertTrue(logged.get(0).startsWith("convert done 4/4 images, "), logged.get(0));
+  }
+
+  @Test
+  void countIsSafeFromSeveralThreads() throws InterruptedException {
+    Progress p = count(false, 4000);
+    List<Thread> threads = new ArrayList<>();
+    for (int t = 0; t < 4; t++) {
+      threads.add(new Thread(() -> {
+        for (int i = 0; i < 1000; i++) {
+          p.advance(1);
+        }
+      }));
+    }
+    threads.forEach(Thread::start);
+    for (Thread t : threads) {
+      t.join();
+    }
+    assertTrue(logged.get(logged.size() - 1).startsWith("convert 4000/4000 (100%) "), logged.toString());
+  }
+
+  @Test
+  void durationOfADuration() {
+    assertEquals("0:01:05", Progress.formatDuration(java.time.Duration.ofSeconds(65)));
+  }
 }

@@ -57,4 +57,26 @@ class ConfigCommandLineTest {
       assertTrue(help.contains(flag), flag);
     }
   }
+
+  @Test
+  void configWithAnEqualsSignAndAPathIsTheConfigFlag() {
+    ConfigCommandLine.Parsed p = ConfigCommandLine.parse(List.of("--config=config/scrl_200ep.yaml",
+        "--dataset/root=/data/a=b"));
+    assertEquals(Path.of("config/scrl_200ep.yaml"), p.configFile());
+    assertEquals("/data/a=b", p.load().dataset().root());
+  }
+
+  @Test
+  void aCommandsOwnFlagsParseBesideTheConfigFlags() {
+    org.scrl4j.common.CommandFlags own = new org.scrl4j.common.CommandFlags("boxes")
+        .flag("count", "N", "how many");
+    ConfigCommandLine.Parsed p = ConfigCommandLine.parse(own, List.of("--count", "3", "--seed", "5",
+        "--augment/input_size=32"));
+    assertEquals(3, own.positiveInt("count", 8));
+    assertEquals(5L, p.load().seed());
+    assertEquals(32, p.load().augment().inputSize());
+    UserError e = assertThrows(UserError.class, () -> ConfigCommandLine.parse(
+        new org.scrl4j.common.CommandFlags("boxes").flag("count", "N", "how many"), List.of("--cout", "3")));
+    assertTrue(e.getMessage().contains("--count"), e.getMessage());
+  }
 }

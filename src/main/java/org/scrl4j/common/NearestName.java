@@ -1,12 +1,15 @@
-package org.scrl4j.config;
+package org.scrl4j.common;
 
 import java.util.Collection;
 
-/** Picks the valid key a mistyped one was most likely meant to be (edit distance). */
-final class NearestKey {
-  private NearestKey() {}
+/**
+ * Picks the valid name (config key, flag) a mistyped one was most likely meant to be, by edit
+ * distance, for "did you mean ...?" in errors.
+ */
+public final class NearestName {
+  private NearestName() {}
 
-  static String of(String wrong, Collection<String> candidates) {
+  public static String of(String wrong, Collection<String> candidates) {
     String best = null;
     int bestDistance = Integer.MAX_VALUE;
     for (String c : candidates) {
@@ -20,7 +23,7 @@ final class NearestKey {
   }
 
   /** Levenshtein distance. */
-  static int distance(String a, String b) {
+  public static int distance(String a, String b) {
     int[] prev = new int[b.length() + 1];
     int[] cur = new int[b.length() + 1];
     for (int j = 0; j <= b.length(); j++) {

@@ -1,6 +1,7 @@
 package org.scrl4j.data;
 
 import java.util.SplittableRandom;
+import java.util.function.IntUnaryOperator;
 
 /**
  * Which images a process reads in an epoch, and in which order, computed on the host so every
@@ -46,13 +47,20 @@ public final class EpochPlan {
 
   /** A uniformly random permutation of 0..n-1 determined by (seed, epoch) only. */
   public static int[] permutation(int n, long seed, long epoch) {
-    SplittableRandom rng = new SplittableRandom(mix(seed, epoch));
+    return permutation(n, new SplittableRandom(mix(seed, epoch))::nextInt);
+  }
+
+  /**
+   * Fisher-Yates over 0..n-1 drawing from {@code below} (given k, a uniform int in [0, k)); one
+   * shuffle for every random source, so a source's stream alone decides the order.
+   */
+  public static int[] permutation(int n, IntUnaryOperator below) {
     int[] p = new int[n];
     for (int i = 0; i < n; i++) {
       p[i] = i;
     }
     for (int i = n - 1; i > 0; i--) {
-      int j = rng.nextInt(i + 1);
+      int j = below.applyAsInt(i + 1);
       int t = p[i];
       p[i] = p[j];
       p[j] = t;

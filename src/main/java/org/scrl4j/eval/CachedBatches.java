@@ -2,6 +2,7 @@ package org.scrl4j.eval;
 
 import java.util.List;
 import java.util.Random;
+import org.scrl4j.data.EpochPlan;
 import org.tensorflow.Operand;
 import org.tensorflow.Session;
 import org.tensorflow.Tensor;
@@ -73,7 +74,7 @@ final class CachedBatches implements TrainingBatches {
     if (rows == null) {
       throw new IllegalStateException("no cached training features: call use() first");
     }
-    perm = shuffled(rows.size(), order);
+    perm = EpochPlan.permutation(rows.size(), order::nextInt);
   }
 
   @Override
@@ -93,20 +94,6 @@ final class CachedBatches implements TrainingBatches {
   @Override
   public RuntimeException explain(Session session, RuntimeException error) {
     return error; // the rows are in memory: no image to blame
-  }
-
-  static int[] shuffled(int n, Random random) {
-    int[] p = new int[n];
-    for (int i = 0; i < n; i++) {
-      p[i] = i;
-    }
-    for (int i = n - 1; i > 0; i--) {
-      int j = random.nextInt(i + 1);
-      int t = p[i];
-      p[i] = p[j];
-      p[j] = t;
-    }
-    return p;
   }
 
   /** {@code count} rows from {@code start}, wrapping around (every replica runs the same steps). */

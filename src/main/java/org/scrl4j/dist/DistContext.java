@@ -9,6 +9,7 @@ import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import org.scrl4j.common.UserError;
 import org.scrl4j.model.BatchMoments;
+import org.scrl4j.model.GraphRewrites;
 import org.tensorflow.DeviceSpec;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
@@ -189,8 +190,8 @@ public final class DistContext implements AutoCloseable {
   }
 
   /**
-   * The session options every session of this replica uses: the collective group leader and a
-   * device filter that keeps unplaced ops on this task.
+   * The session options every session of this replica uses: {@link GraphRewrites#deterministic()},
+   * the collective group leader and a device filter that keeps unplaced ops on this task.
    */
   public ConfigProto sessionConfig() {
     return sessionConfig(settings);
@@ -297,7 +298,7 @@ public final class DistContext implements AutoCloseable {
   }
 
   static ConfigProto sessionConfig(DistSettings s) {
-    ConfigProto.Builder b = ConfigProto.newBuilder();
+    ConfigProto.Builder b = GraphRewrites.deterministic().toBuilder();
     if (s.isDistributed()) {
       b.setExperimental(ConfigProto.Experimental.newBuilder()
               .setCollectiveGroupLeader("/job:" + JOB + "/replica:0/task:0"))

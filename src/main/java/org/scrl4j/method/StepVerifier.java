@@ -8,6 +8,7 @@ import java.util.Map;
 import org.scrl4j.common.UserError;
 import org.scrl4j.io.NpyArray;
 import org.scrl4j.model.ByolNetwork;
+import org.scrl4j.model.GraphRewrites;
 import org.scrl4j.model.ParamStore;
 import org.scrl4j.model.ResNetSpec;
 import org.scrl4j.model.TensorValues;
@@ -92,7 +93,7 @@ public final class StepVerifier {
       step.updatedTarget().forEach((n, t) -> f.add("after_ema/target/" + n, t, targetByName.get(n)));
 
       Map<String, NpyArray> out = new LinkedHashMap<>();
-      try (Session s = new Session(g)) {
+      try (Session s = new Session(g, GraphRewrites.deterministic())) {
         store.initialize(s, 0);
         store.write(s, caseValues(c, store));
         s.run(step.initializer());

@@ -24,7 +24,12 @@ public final class BatchNorm {
     Operand<TFloat32> mean;
     Operand<TFloat32> variance;
     if (ctx.training()) {
-      BatchMoments.Moments m = ctx.moments().compute(tf, x);
+      // The moments read x twice (mean, squared deviations) and the output once: through one
+      // Identity, x has two consumers, so its gradient is two 2-input sums instead of one 3-input
+      // AddN, whose CPU kernel adds its inputs in an order chosen at run time (it starts from
+      // whichever input buffer it can reuse), which made training differ run to run. See
+      // DeterministicGraphTest.
+      BatchMoments.Moments m = ctx.moments().compute(tf, tf.identity(x));
       mean = m.mean();
       variance = m.variance();
       Operand<TFloat64> n = wide(tf, m.count());
@@ -38,7 +43,7 @@ public final class BatchNorm {
     // y = (x - mean) * gamma / sqrt(var + eps) + beta, centred before the multiply as torch's kernel
     // does. The folded form x*scale + (beta - mean*scale) saves one pass but its gradients cancel:
     // d/dgamma = (sum dy*x - mean*sum dy) / sigma loses float32 digits as |mean|/sigma grows, which
-    // made dgamma up to 3x further from float64 than torch (BatchNormGradientAccuracyTest).
+    // made dgamma up to 3x further from float64 than torch (BatchNormTest).
     Operand<TFloat32> scale = tf.math.mul(p.gamma().value(), tf.math.rsqrt(tf.math.add(variance, tf.constant(EPS))));
     return tf.math.add(tf.math.mul(tf.math.sub(x, mean), scale), p.beta().value());
   }

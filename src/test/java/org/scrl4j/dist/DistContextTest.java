@@ -4,7 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.scrl4j.model.GraphRewrites;
 import org.tensorflow.proto.ConfigProto;
+import org.tensorflow.proto.RewriterConfig;
 import org.tensorflow.proto.ServerDef;
 
 class DistContextTest {
@@ -23,6 +25,8 @@ class DistContextTest {
     // Unplaced ops must stay on this task, never land on task 0.
     assertEquals(List.of("/job:worker/task:3"), c.getDeviceFiltersList());
     assertEquals("1", c.getGpuOptions().getVisibleDeviceList());
+    // Ranks run the same deterministic rewrites as one process (GraphRewrites).
+    assertEquals(RewriterConfig.Toggle.OFF, c.getGraphOptions().getRewriteOptions().getArithmeticOptimization());
   }
 
   @Test
@@ -31,7 +35,7 @@ class DistContextTest {
       assertEquals(0, ctx.rank());
       assertEquals(1, ctx.world());
       assertEquals("", ctx.device());
-      assertEquals(ConfigProto.getDefaultInstance(), ctx.sessionConfig());
+      assertEquals(GraphRewrites.deterministic(), ctx.sessionConfig());
       ctx.barrier();
     }
   }

@@ -20,8 +20,8 @@ import org.scrl4j.checkpoint.CheckpointStore;
 
 /**
  * The whole program on a tiny run (issue 5, "Done when"): an uninterrupted run trains, checkpoints
- * and reports its linear accuracy; a run SIGKILLed mid-epoch (mid-step or mid-save) and resumed
- * ends with a bit-identical {@code weights.npz}; evaluating the saved checkpoint alone reproduces
+ * and reports its linear accuracy; a run SIGKILLed at six moments (mid-step, mid-save) and resumed
+ * each time ends with a bit-identical {@code weights.npz}; evaluating the saved checkpoint alone reproduces
  * the reported accuracy; divergence and a mismatched architecture stop with their exit codes.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -37,10 +37,6 @@ class EndToEndResumeTest {
     config = TinyRun.config(tmp.resolve("tiny.yaml"), data);
     reference = tmp.resolve("reference");
     referenceExit = TinyRun.main("--config", config.toString(), "--save_dir", reference.toString());
-  }
-
-  private static byte[] finalWeights(Path run) throws Exception {
-    return Files.readAllBytes(run.resolve("checkpoint_2").resolve(Checkpoint.WEIGHTS));
   }
 
   @Test
@@ -59,65 +55,82 @@ class EndToEndResumeTest {
   }
 
   /**
-   * Same seed, killed and resumed: the final weights must equal the uninterrupted run's byte for
-   * byte. TF's CPU kernels used here reduce in a fixed order for a given thread count, the input
-   * pipeline's augmentations are stateless and seeded per element, and .npz entries carry a fixed
-   * time, so no tolerance is needed (a mismatch means resume lost or repeated some state).
+   * Same seed, SIGKILLed at six moments and resumed each time: the final weights must equal an
+   * uninterrupted run's byte for byte. The moments come from a logged seed (-Dkill.seed to replay):
+   * the odd kills land while a rolling save is being written, the even ones a random 0-300 ms after
+   * a save completed, so mid-step, mid-save or between steps. A longer run than the reference above
+   * (3 epochs of 9 steps) leaves room for all six. No tolerance: the step computes the same bits
+   * every run (DeterministicGraphTest), the augmentations are stateless and seeded per element, and
+   * .npz entries carry a fixed time, so a mismatch means resume lost or repeated some state.
    */
   @Test
-  @Timeout(value = 240, unit = TimeUnit.SECONDS)
-  void killedMidStepAndMidSaveThenResumedEndsBitIdentical() throws Exception {
+  @Timeout(value = 420, unit = TimeUnit.SECONDS)
+  void killedAtSixRandomMomentsAndResumedEndsBitIdentical() throws Exception {
+    String[] longer = {"--config", config.toString(), "--eval/enabled=False",
+        "--train/batch_size_train=4", "--train/max_epochs=3"};
+    Path uninterrupted = tmp.resolve("uninterrupted");
+    TinyRun.Exit ref = TinyRun.main(concat(longer, "--save_dir", uninterrupted.toString()));
+    assertEquals(0, ref.code(), ref.stderr());
+    byte[] expected = Files.readAllBytes(uninterrupted.resolve("checkpoint_3").resolve(Checkpoint.WEIGHTS));
+
     Path run = tmp.resolve("killed");
-    // A mid-epoch rolling save after every step, so kills land inside epochs.
-    String[] childArgs = {"--config", config.toString(), "--save_dir", run.toString(),
-        "--eval/enabled=False", "--train/checkpoint_minutes=1e-9"};
-
-    // 1. Killed during a step: as soon as the first rolling save is complete.
-    Path log1 = tmp.resolve("child1.log");
-    killWhen(TinyRun.child(log1, childArgs), log1, () -> newestResumeSave(run) > 0);
-    Checkpoint first = CheckpointStore.findLatest(run).orElseThrow();
-    assertTrue(first.state().midEpoch(), "not a mid-epoch checkpoint: " + first);
-
-    // 2. Resumed, then killed while it writes a later rolling save (or, if the poll misses every
-    // write, after the next one: a second mid-step kill).
-    Path log2 = tmp.resolve("child2.log");
-    long[] seen = {first.state().globalStep()};
-    boolean midWrite = killWhen(TinyRun.child(log2, childArgs), log2, () -> {
-      long newest = newestResumeSave(run);
-      if (newest > first.state().globalStep() && saveInProgress(run)) {
-        return true;
+    // A rolling save after every step, so every kill has a save to resume from.
+    String[] childArgs = concat(longer, "--save_dir", run.toString(), "--train/checkpoint_minutes=1e-9");
+    long seed = Long.getLong("kill.seed", System.nanoTime());
+    java.util.Random moments = new java.util.Random(seed);
+    List<String> kills = new java.util.ArrayList<>();
+    int midWrite = 0;
+    for (int k = 0; k < 6; k++) {
+      Path log = tmp.resolve("child" + k + ".log");
+      long from = newestResumeSave(run);
+      boolean duringWrite = k % 2 == 1;
+      long delayMs = duringWrite ? 0 : moments.nextInt(301);
+      boolean[] sawWrite = {false};
+      // During a save: the first save after the resumed one being written, or (should the poll
+      // miss every write) two saves later, then a kill between saves.
+      killWhen(TinyRun.child(log, childArgs), log, () -> {
+        long newest = newestResumeSave(run);
+        if (!duringWrite) {
+          return newest > from;
+        }
+        sawWrite[0] = newest > from && saveInProgress(run);
+        return sawWrite[0] || newest > from + 2;
+      }, delayMs);
+      boolean hit = sawWrite[0];
+      if (k > 0) {
+        assertTrue(TinyRun.read(log).contains("resuming from "), "kill " + k + " did not resume: " + TinyRun.read(log));
       }
-      if (newest > seen[0] + 1) {
-        seen[0] = -1; // marks the fallback
-        return true;
-      }
-      return false;
-    }) && seen[0] >= 0;
-    System.out.println("second kill " + (midWrite ? "hit a checkpoint write" : "came between saves"));
-    assertTrue(TinyRun.read(log2).contains("resuming from " + first.dir()), TinyRun.read(log2));
-    Checkpoint second = CheckpointStore.findLatest(run).orElseThrow();
-    assertTrue(second.state().globalStep() > first.state().globalStep(), first + " then " + second);
-    assertFalse(Files.exists(run.resolve("checkpoint_2")), "the kill came too late: " + second);
+      midWrite += hit ? 1 : 0;
+      long at = newestResumeSave(run);
+      kills.add((hit ? "during a save" : duringWrite ? "between saves" : delayMs + " ms after a save") + " (saved step " + at + ")");
+      assertFalse(Files.exists(run.resolve("checkpoint_3")), "kill " + k + " came after the end; kills: " + kills);
+    }
+    System.out.println("kill seed " + seed + ": " + kills + "; " + midWrite + " of 3 save kills hit a write");
+    assertTrue(midWrite >= 1, "no kill landed during a checkpoint write (seed " + seed + "): " + kills);
 
-    // 3. Resumed to the end in this JVM.
-    TinyRun.Exit resumed = TinyRun.main("--config", config.toString(), "--save_dir", run.toString(),
-        "--eval/enabled=False");
+    TinyRun.Exit resumed = TinyRun.main(childArgs);
     assertEquals(0, resumed.code(), resumed.stderr());
     try (Stream<Path> left = Files.list(run)) {
       assertEquals(List.of(), left.filter(p -> p.getFileName().toString().contains(".tmp-")).toList());
     }
-    assertArrayEquals(finalWeights(reference), finalWeights(run),
-        "resumed from " + first + ", then " + second + ", but ended with other weights");
+    assertArrayEquals(expected, Files.readAllBytes(run.resolve("checkpoint_3").resolve(Checkpoint.WEIGHTS)),
+        "killed at " + kills + " (seed " + seed + "), resumed each time, but ended with other weights");
   }
 
-  /** SIGKILLs the child when {@code due} first holds (polled every 0.1 ms); true if it ever held. */
-  private static boolean killWhen(Process child, Path log, java.util.function.BooleanSupplier due)
+  private static String[] concat(String[] a, String... b) {
+    return Stream.concat(Stream.of(a), Stream.of(b)).toArray(String[]::new);
+  }
+
+  /** SIGKILLs the child {@code delayMs} after {@code due} first holds (polled every 0.1 ms); fails if it ends first. */
+  private static void killWhen(Process child, Path log, java.util.function.BooleanSupplier due, long delayMs)
       throws Exception {
     try {
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(100);
       while (System.nanoTime() < deadline && child.isAlive()) {
         if (due.getAsBoolean()) {
-          return true;
+          Thread.sleep(delayMs);
+          assertTrue(child.isAlive(), () -> "child ended before the kill: " + TinyRun.read(log));
+          return;
         }
         Thread.sleep(0, 100_000);
       }

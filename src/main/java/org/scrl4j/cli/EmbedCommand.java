@@ -47,7 +47,7 @@ public final class EmbedCommand implements Command {
     List<Path> images = ImageEmbedder.listImages(imageDir);
     BackboneWeights w = CheckpointBackbone.read(flags.path("load_dir"), flags.optional("arch"));
     NpyArray feats;
-    try (ImageEmbedder e = new ImageEmbedder(w)) {
+    try (ImageEmbedder e = new ImageEmbedder(w, 224, org.scrl4j.data.augment.ViewTransforms.EVAL_PAD)) {
       feats = e.embed(images, batch);
     }
     Npz.writeNpy(out, feats);

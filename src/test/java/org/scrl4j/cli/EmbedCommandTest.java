@@ -42,7 +42,7 @@ class EmbedCommandTest {
     assertEquals(List.of("a.png", "b.png", "sub/c.png"), names);
 
     float[] all = feats.floats();
-    try (EvalTransform t = new EvalTransform();
+    try (EvalTransform t = EvalTransform.imagenet();
         BackboneSession b = new BackboneSession(BackboneWeights.fromTorch(golden))) {
       for (int i = 0; i < names.size(); i++) {
         NpyArray x = t.apply(images.resolve(names.get(i)));

@@ -2,7 +2,6 @@ package org.scrl4j.export;
 
 import java.nio.file.Path;
 import org.scrl4j.common.UserError;
-import org.scrl4j.config.AugmentConfig;
 import org.scrl4j.data.DecodedImage;
 import org.scrl4j.data.augment.ViewTransforms;
 import org.scrl4j.io.NpyArray;
@@ -34,8 +33,11 @@ public final class EvalTransform implements AutoCloseable {
 
   /** The original's ImageNet evaluation transform (the config defaults): resize 256, centre crop 224. */
   public static EvalTransform imagenet() {
-    AugmentConfig d = AugmentConfig.defaults();
-    return new EvalTransform(d.inputSize(), d.centerCropPad());
+    return new EvalTransform(Preprocessing.imagenet("the original's"));
+  }
+
+  public EvalTransform(Preprocessing p) {
+    this(p.size(), p.pad());
   }
 
   /** Resize the shorter side to {@code size + pad}, centre crop {@code size} x {@code size}. */

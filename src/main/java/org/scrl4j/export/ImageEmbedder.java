@@ -12,7 +12,10 @@ import org.apache.logging.log4j.Logger;
 import org.scrl4j.common.UserError;
 import org.scrl4j.io.NpyArray;
 
-/** Pooled backbone features of image files: {@link EvalTransform}, then the inference backbone. */
+/**
+ * Pooled backbone features of image files: {@link EvalTransform} (the run's evaluation transform,
+ * {@link Preprocessing}), then the inference backbone.
+ */
 public final class ImageEmbedder implements AutoCloseable {
   private static final Logger log = LogManager.getLogger(ImageEmbedder.class);
   private static final Set<String> EXTENSIONS = Set.of("jpg", "jpeg", "png", "gif", "bmp");
@@ -20,9 +23,9 @@ public final class ImageEmbedder implements AutoCloseable {
   private final EvalTransform transform;
   private final BackboneSession backbone;
 
-  /** Embeds through {@code new EvalTransform(size, pad)}. */
-  public ImageEmbedder(BackboneWeights weights, int size, int pad) {
-    transform = new EvalTransform(size, pad);
+  /** Embeds through {@code new EvalTransform(p)}. */
+  public ImageEmbedder(BackboneWeights weights, Preprocessing p) {
+    transform = new EvalTransform(p);
     try {
       backbone = new BackboneSession(weights);
     } catch (RuntimeException e) {

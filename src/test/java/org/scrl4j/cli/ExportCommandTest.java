@@ -49,6 +49,12 @@ class ExportCommandTest {
    * that must not be exported, and global_step.
    */
   static Path writeRun(Path saveDir, Map<String, NpyArray> golden, String arch, int width) throws Exception {
+    return writeRun(saveDir, golden, arch, width, "network: {}\n");
+  }
+
+  /** As above, the checkpoints keeping {@code configYaml} as their run's config. */
+  static Path writeRun(Path saveDir, Map<String, NpyArray> golden, String arch, int width, String configYaml)
+      throws Exception {
     CheckpointStore store = CheckpointStore.create(saveDir);
     for (int epoch = 1; epoch <= 2; epoch++) {
       Map<String, NpyArray> w = new LinkedHashMap<>();
@@ -66,7 +72,7 @@ class ExportCommandTest {
       }
       w.put("global_step", NpyArray.of(new long[] {10L * epoch}));
       CheckpointState state = new CheckpointState(epoch, 10L * epoch, 0, 0, 0, arch, width, "byol", 100, 1,
-          "network: {}\n", "test");
+          configYaml, "test");
       store.save(state, w, true, false);
     }
     return saveDir;

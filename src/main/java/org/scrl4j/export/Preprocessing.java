@@ -1,13 +1,21 @@
 package org.scrl4j.export;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import org.scrl4j.checkpoint.Checkpoint;
+import org.scrl4j.common.Json;
 import org.scrl4j.common.UserError;
 import org.scrl4j.config.AugmentConfig;
 import org.scrl4j.config.Config;
 import org.scrl4j.config.ConfigLoader;
+import org.scrl4j.data.augment.ColorOps;
 import org.scrl4j.data.augment.ViewTransforms;
 
 /**
@@ -15,7 +23,7 @@ import org.scrl4j.data.augment.ViewTransforms;
  * probe and online validation, {@link ViewTransforms#center}): resize the shorter side to {@link
  * #resize()} (bicubic, as PIL), centre-crop {@code size} x {@code size}, RGB scaled to [0, 1],
  * normalised with the ImageNet mean/std. The exported backbones hold none of it; {@code embed}
- * applies it.
+ * applies it and {@code export} writes it down as {@code preprocessing.json}.
  *
  * @param size the crop side, the run's {@code augment.input_size}
  * @param pad the run's {@code augment.center_crop_pad}: the resize is {@code size + pad}
@@ -23,6 +31,8 @@ import org.scrl4j.data.augment.ViewTransforms;
  */
 public record Preprocessing(int size, int pad, String origin) {
   private static final Logger log = LogManager.getLogger(Preprocessing.class);
+  /** The file {@code export} writes: inside a SavedModel directory, or {@code FILE.preprocessing.json}. */
+  public static final String FILE_NAME = "preprocessing.json";
 
   public Preprocessing {
     if (size < 1 || pad < 0) {
@@ -75,5 +85,66 @@ public record Preprocessing(int size, int pad, String origin) {
   /** "resize shorter side to 256, centre crop 224". */
   public String describe() {
     return "resize shorter side to " + resize() + ", centre crop " + size;
+  }
+
+  /** The same transform in torchvision, on a PIL RGB image. */
+  public String torchvision() {
+    return "T.Compose([T.Resize(" + resize() + ", interpolation=T.InterpolationMode.BICUBIC), T.CenterCrop("
+        + size + "), T.ToTensor(), T.Normalize(" + triple(ColorOps.IMAGENET_MEAN) + ", "
+        + triple(ColorOps.IMAGENET_STD) + ")])";
+  }
+
+  private static String triple(float[] v) {
+    return String.format(Locale.ROOT, "(%s, %s, %s)", v[0], v[1], v[2]);
+  }
+
+  /** In words with the numbers, for comments in printed snippets. */
+  public String sentence() {
+    return "RGB, " + describe() + " (bicubic), pixels / 255, then (x - " + list(ColorOps.IMAGENET_MEAN)
+        + ") / " + list(ColorOps.IMAGENET_STD);
+  }
+
+  private static String list(float[] v) {
+    return String.format(Locale.ROOT, "[%s, %s, %s]", v[0], v[1], v[2]);
+  }
+
+  /** The JSON {@code export} writes: every number needed to rebuild the transform, and its origin. */
+  public String toJson() {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("color", "RGB");
+    m.put("resize_shorter_side", resize());
+    m.put("interpolation", "bicubic");
+    m.put("center_crop", size);
+    m.put("scale", "pixel / 255");
+    m.put("mean", floats(ColorOps.IMAGENET_MEAN));
+    m.put("std", floats(ColorOps.IMAGENET_STD));
+    m.put("torchvision", torchvision());
+    m.put("input_size", size);
+    m.put("center_crop_pad", pad);
+    m.put("origin", origin);
+    return Json.write(m);
+  }
+
+  private static List<Float> floats(float[] v) {
+    return List.of(v[0], v[1], v[2]);
+  }
+
+  /** {@code dir/preprocessing.json}: beside saved_model.pb in a SavedModel directory. */
+  public static Path insideDir(Path dir) {
+    return dir.resolve(FILE_NAME);
+  }
+
+  /** {@code FILE.preprocessing.json} beside an exported file. */
+  public static Path besideFile(Path file) {
+    return file.resolveSibling(file.getFileName() + "." + FILE_NAME);
+  }
+
+  /** Writes {@link #toJson()} to {@code file}. */
+  public void write(Path file) {
+    try {
+      Files.writeString(file, toJson());
+    } catch (IOException e) {
+      throw new UserError("cannot write " + file + ": " + e.getMessage());
+    }
   }
 }

@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import org.scrl4j.checkpoint.Checkpoint;
 import org.scrl4j.checkpoint.RunDirectory;
 import org.scrl4j.common.CommandFlags;
 import org.scrl4j.common.Progress;
@@ -22,6 +23,7 @@ import org.scrl4j.dist.DistContext;
 import org.scrl4j.eval.LinearEvaluation;
 import org.scrl4j.export.BackboneWeights;
 import org.scrl4j.export.CheckpointBackbone;
+import org.scrl4j.export.Preprocessing;
 import org.scrl4j.export.SavedModelExporter;
 import org.scrl4j.export.TorchvisionExporter;
 import org.scrl4j.train.Experiment;
@@ -118,12 +120,16 @@ public final class DemoCommand implements Command {
         LinearEvaluation.runOnPixels(cfg, DistContext.single(), train, val).lastTop1(), since(t)));
 
     step(5, "exporting the pre-trained backbone into " + run.saveDir());
-    BackboneWeights w = CheckpointBackbone.read(run.saveDir(), cfg.network().name());
+    Checkpoint checkpoint = CheckpointBackbone.find(run.saveDir());
+    BackboneWeights w = CheckpointBackbone.read(checkpoint, cfg.network().name());
+    Preprocessing preprocessing = Preprocessing.of(checkpoint); // as tools/scrl export writes it
     Path npz = run.saveDir().resolve("backbone_torchvision.npz");
     TorchvisionExporter.write(w, npz);
+    preprocessing.write(Preprocessing.besideFile(npz));
     Path savedModel = run.saveDir().resolve("backbone_savedmodel");
     deleteTree(savedModel); // the demo's own export of an earlier run into this folder
     SavedModelExporter.export(w, savedModel);
+    preprocessing.write(Preprocessing.insideDir(savedModel));
     Outcome outcome = new Outcome(run.saveDir(), rows, train.size(), val.size(), npz, savedModel,
         since(start));
     RunDirectory dir = RunDirectory.open(run.saveDir());

@@ -2,6 +2,7 @@ package org.scrl4j.config;
 
 import java.io.IOException;
 import java.io.Reader;
+import java.io.StringReader;
 import java.lang.reflect.ParameterizedType;
 import java.lang.reflect.Type;
 import java.nio.charset.StandardCharsets;
@@ -48,24 +49,42 @@ public final class ConfigLoader {
     return config;
   }
 
+  /**
+   * A config from YAML text, such as the copy a checkpoint keeps of its run's config; {@code where}
+   * names the text in errors.
+   */
+  public static Config loadText(String yaml, String where) {
+    Map<String, Object> tree = ConfigSchema.toTree(Config.defaults());
+    applyYaml(tree, new StringReader(yaml), where);
+    Config config = ConfigSchema.fromTree(Config.class, tree);
+    ConfigValidator.validate(config);
+    return config;
+  }
+
   public static Config defaults() {
     return Config.defaults();
   }
 
   private static void applyYaml(Map<String, Object> tree, Path file) {
-    Node root;
     try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+      applyYaml(tree, reader, file.toString());
+    } catch (NoSuchFileException e) {
+      throw new UserError("config file not found: " + file + " (the shipped ones are in config/)");
+    } catch (IOException e) {
+      throw new UserError("cannot read config file " + file + ": " + e.getMessage());
+    }
+  }
+
+  private static void applyYaml(Map<String, Object> tree, Reader reader, String file) {
+    Node root;
+    try {
       LoaderOptions options = new LoaderOptions();
       options.setAllowDuplicateKeys(false);
       root = new Yaml(options).compose(reader);
-    } catch (NoSuchFileException e) {
-      throw new UserError("config file not found: " + file + " (the shipped ones are in config/)");
     } catch (MarkedYAMLException e) {
       Mark m = e.getProblemMark();
       throw new UserError("invalid YAML in " + file + (m == null ? "" : " line " + (m.getLine() + 1)
           + ", column " + (m.getColumn() + 1)) + ": " + e.getProblem());
-    } catch (IOException e) {
-      throw new UserError("cannot read config file " + file + ": " + e.getMessage());
     } catch (RuntimeException e) {
       throw new UserError("invalid YAML in " + file + ": " + e.getMessage());
     }
@@ -80,7 +99,7 @@ public final class ConfigLoader {
 
   @SuppressWarnings("unchecked")
   private static void applyMapping(Map<String, Object> tree, MappingNode map, String prefix,
-      Path file) {
+      String file) {
     java.util.Set<String> seen = new java.util.HashSet<>();
     for (NodeTuple tuple : map.getValue()) {
       if (!(tuple.getKeyNode() instanceof ScalarNode keyNode)) {

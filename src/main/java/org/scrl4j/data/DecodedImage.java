@@ -13,8 +13,11 @@ import org.tensorflow.types.TUint8;
  */
 public record DecodedImage(Operand<TUint8> image, Operand<TInt64> label) {
 
-  /** Decodes JPEG (and PNG, GIF, BMP) bytes to uint8 [height, width, 3]. */
-  static DecodeImage<TUint8> decodeEncoded(Ops tf, Operand<TString> encoded) {
+  /**
+   * Decodes JPEG (and PNG, GIF, BMP) bytes to uint8 [height, width, 3]: grey images get three
+   * channels, animations their first frame. Every reader of encoded images uses this one.
+   */
+  public static DecodeImage<TUint8> decodeEncoded(Ops tf, Operand<TString> encoded) {
     return tf.image.decodeImage(encoded, new DecodeImage.Options[] {
         DecodeImage.channels(3L), DecodeImage.expandAnimations(false)});
   }

@@ -41,7 +41,11 @@ public final class CheckpointBackbone {
    * must match the checkpoint's architecture when given.
    */
   public static BackboneWeights read(Path loadDir, String expectedArch) {
-    Checkpoint c = find(loadDir);
+    return read(find(loadDir), expectedArch);
+  }
+
+  /** Reads the backbone of checkpoint {@code c}; {@code expectedArch} as in {@link #read(Path, String)}. */
+  public static BackboneWeights read(Checkpoint c, String expectedArch) {
     String arch = c.state().arch();
     if (expectedArch != null && !expectedArch.equalsIgnoreCase(arch)) {
       throw new UserError("checkpoint " + c.dir() + " holds a " + arch + " (width " + c.state().width()

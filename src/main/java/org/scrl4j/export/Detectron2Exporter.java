@@ -11,6 +11,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.scrl4j.data.augment.ColorOps;
 import org.scrl4j.io.NpyArray;
 import org.scrl4j.model.ResNetSpec;
 
@@ -73,8 +74,16 @@ public final class Detectron2Exporter {
     Files.move(tmp, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
   }
 
-  /** The Detectron2 config lines that match these weights (the SCRL paper's detection setup). */
-  public static String configNotes(ResNetSpec spec, Path weights) {
+  /** ImageNet mean or std on Detectron2's 0-255 scale, e.g. {@code [123.675, 116.280, 103.530]}. */
+  private static String levels(float[] v) {
+    return String.format(Locale.ROOT, "[%.3f, %.3f, %.3f]", v[0] * 255.0, v[1] * 255.0, v[2] * 255.0);
+  }
+
+  /**
+   * The Detectron2 config lines that match these weights (the SCRL paper's detection setup), with
+   * the run's evaluation transform {@code p} as a comment.
+   */
+  public static String configNotes(ResNetSpec spec, Path weights, Preprocessing p) {
     int depth = BackboneLayout.depth(spec);
     boolean bottleneck = spec.block() == ResNetSpec.Block.BOTTLENECK;
     StringBuilder sb = new StringBuilder();
@@ -86,8 +95,11 @@ public final class Detectron2Exporter {
     sb.append("MODEL:\n");
     sb.append("  WEIGHTS: \"").append(weights.toAbsolutePath()).append("\"\n");
     sb.append("  # ImageNet mean/std in 0-255 RGB: the backbone was trained on RGB images\n");
-    sb.append("  PIXEL_MEAN: [123.675, 116.280, 103.530]\n");
-    sb.append("  PIXEL_STD: [58.395, 57.120, 57.375]\n");
+    sb.append("  PIXEL_MEAN: ").append(levels(ColorOps.IMAGENET_MEAN)).append('\n');
+    sb.append("  PIXEL_STD: ").append(levels(ColorOps.IMAGENET_STD)).append('\n');
+    sb.append("  # pre-training evaluated on RGB with: ").append(p.describe()).append(" (bicubic; ")
+        .append(Preprocessing.besideFile(weights).getFileName()).append(");\n")
+        .append("  # detection picks its own INPUT.MIN_SIZE_* as usual\n");
     sb.append("  RESNETS:\n");
     sb.append("    DEPTH: ").append(depth).append('\n');
     sb.append("    STRIDE_IN_1X1: False   # torchvision ResNet v1.5: stride on the 3x3 conv\n");

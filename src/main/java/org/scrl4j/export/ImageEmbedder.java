@@ -12,16 +12,26 @@ import org.apache.logging.log4j.Logger;
 import org.scrl4j.common.UserError;
 import org.scrl4j.io.NpyArray;
 
-/** Pooled backbone features of image files: {@link EvalTransform}, then the inference backbone. */
+/**
+ * Pooled backbone features of image files: {@link EvalTransform} (the run's evaluation transform,
+ * {@link Preprocessing}), then the inference backbone.
+ */
 public final class ImageEmbedder implements AutoCloseable {
   private static final Logger log = LogManager.getLogger(ImageEmbedder.class);
   private static final Set<String> EXTENSIONS = Set.of("jpg", "jpeg", "png", "gif", "bmp");
 
-  private final EvalTransform transform = new EvalTransform();
+  private final EvalTransform transform;
   private final BackboneSession backbone;
 
-  public ImageEmbedder(BackboneWeights weights) {
-    backbone = new BackboneSession(weights);
+  /** Embeds through {@code new EvalTransform(p)}. */
+  public ImageEmbedder(BackboneWeights weights, Preprocessing p) {
+    transform = new EvalTransform(p);
+    try {
+      backbone = new BackboneSession(weights);
+    } catch (RuntimeException e) {
+      transform.close();
+      throw e;
+    }
   }
 
   /** Image files under {@code dir} (recursively), sorted by path, so rows have a stable order. */
@@ -49,7 +59,8 @@ public final class ImageEmbedder implements AutoCloseable {
   /** One row of pooled features per image, [N, C], in the order given. */
   public NpyArray embed(List<Path> images, int batchSize) {
     int dim = backbone.weights().spec().featureDim();
-    int rowPixels = EvalTransform.CROP * EvalTransform.CROP * 3;
+    int side = transform.size();
+    int rowPixels = side * side * 3;
     float[] features = new float[images.size() * dim];
     for (int start = 0; start < images.size(); start += batchSize) {
       int n = Math.min(batchSize, images.size() - start);
@@ -57,7 +68,7 @@ public final class ImageEmbedder implements AutoCloseable {
       for (int i = 0; i < n; i++) {
         System.arraycopy(transform.apply(images.get(start + i)).floats(), 0, batch, i * rowPixels, rowPixels);
       }
-      NpyArray pooled = backbone.run(NpyArray.of(batch, n, EvalTransform.CROP, EvalTransform.CROP, 3),
+      NpyArray pooled = backbone.run(NpyArray.of(batch, n, side, side, 3),
           List.of("pooled")).get("pooled");
       System.arraycopy(pooled.floats(), 0, features, start * dim, n * dim);
       log.info("embedded {}/{} images", start + n, images.size());

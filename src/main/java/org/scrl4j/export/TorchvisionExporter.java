@@ -16,15 +16,20 @@ public final class TorchvisionExporter {
     Npz.write(out, w.torch());
   }
 
-  /** The three lines of PyTorch that load the file into torchvision's ResNet. */
-  public static String pythonSnippet(BackboneWeights w, Path out) {
+  /**
+   * The PyTorch lines that load the file into torchvision's ResNet, and {@code preprocess}, the
+   * run's evaluation transform on a PIL image (the numbers of {@code FILE.preprocessing.json}).
+   */
+  public static String pythonSnippet(BackboneWeights w, Path out, Preprocessing p) {
     String ctor = w.spec().width() == 64
         ? "torchvision.models." + w.spec().arch() + "()"
         : "<your " + w.spec().arch() + " narrowed to width " + w.spec().width() + ">";
     return String.join("\n",
         "import numpy as np, torch, torchvision",
+        "from torchvision import transforms as T",
         "state = {k: torch.from_numpy(v) for k, v in np.load(\"" + out.toAbsolutePath() + "\").items()}",
         "model = " + ctor + "; print(model.load_state_dict(state, strict=False))  # missing: only fc.*",
+        "preprocess = " + p.torchvision() + "  # the run's eval transform: x = preprocess(pil_image.convert(\"RGB\"))",
         "");
   }
 }

@@ -18,8 +18,15 @@
  *   <li>{@link org.scrl4j.export.Detectron2Exporter}: the .pkl Detectron2's checkpointer reads
  *       (MODEL.WEIGHTS), Detectron2 ResNet names, with the matching config lines.
  *   <li>{@link org.scrl4j.export.ImageEmbedder}: pooled features of image files through the
- *       evaluation transform ({@link org.scrl4j.export.EvalTransform}).
+ *       evaluation transform ({@link org.scrl4j.export.EvalTransform}, the graph of
+ *       {@link org.scrl4j.data.augment.ViewTransforms#center} that training and the probe use).
  * </ul>
+ *
+ * <p>No export holds preprocessing. {@link org.scrl4j.export.Preprocessing} is the evaluation
+ * transform of the checkpoint's run (resize the shorter side to input_size + center_crop_pad,
+ * centre crop input_size, from the config state.json keeps): {@code embed} applies it, and
+ * {@code export} prints it in the snippets and writes it as {@code preprocessing.json} (inside a
+ * SavedModel directory, {@code FILE.preprocessing.json} beside an .npz or .pkl).
  *
  * <p>Subcommands: {@code tools/scrl export} ({@link org.scrl4j.cli.ExportCommand}) and
  * {@code tools/scrl embed} ({@link org.scrl4j.cli.EmbedCommand}).

@@ -10,9 +10,11 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.scrl4j.common.Json;
 import org.scrl4j.common.UserError;
 import org.scrl4j.config.Config;
 import org.scrl4j.config.ConfigLoader.Override;
@@ -65,6 +67,14 @@ class DemoCommandTest {
     assertTrue(o.rows().get(2).features().contains("32x32x3"), o.rows().toString());
     assertTrue(Files.size(o.torchvision()) > 0);
     assertTrue(Files.isRegularFile(o.savedModel().resolve("saved_model.pb")));
+    // the demo config's evaluation transform (input_size 32, center_crop_pad 0) beside both exports
+    for (Path json : List.of(o.savedModel().resolve("preprocessing.json"),
+        o.torchvision().resolveSibling(o.torchvision().getFileName() + ".preprocessing.json"))) {
+      Map<String, Object> m = Json.readObject(Files.readString(json));
+      assertEquals(32L, m.get("resize_shorter_side"), json.toString());
+      assertEquals(32L, m.get("center_crop"), json.toString());
+      assertEquals("from the checkpoint's config", m.get("origin"), json.toString());
+    }
     assertTrue(Files.isRegularFile(cache.resolve("labels.txt")));
     assertTrue(Files.notExists(tmp.resolve("cache.partial")), "conversion renamed into place");
     String table = Files.readString(o.runDir().resolve("log_result.txt"));

@@ -15,6 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.scrl4j.checkpoint.CheckpointState;
 import org.scrl4j.checkpoint.CheckpointStore;
+import org.scrl4j.common.Json;
 import org.scrl4j.export.BackboneLayout;
 import org.scrl4j.export.BackboneWeights;
 import org.scrl4j.export.GoldenCase;
@@ -49,6 +50,12 @@ class ExportCommandTest {
    * that must not be exported, and global_step.
    */
   static Path writeRun(Path saveDir, Map<String, NpyArray> golden, String arch, int width) throws Exception {
+    return writeRun(saveDir, golden, arch, width, "network: {}\n");
+  }
+
+  /** As above, the checkpoints keeping {@code configYaml} as their run's config. */
+  static Path writeRun(Path saveDir, Map<String, NpyArray> golden, String arch, int width, String configYaml)
+      throws Exception {
     CheckpointStore store = CheckpointStore.create(saveDir);
     for (int epoch = 1; epoch <= 2; epoch++) {
       Map<String, NpyArray> w = new LinkedHashMap<>();
@@ -66,7 +73,7 @@ class ExportCommandTest {
       }
       w.put("global_step", NpyArray.of(new long[] {10L * epoch}));
       CheckpointState state = new CheckpointState(epoch, 10L * epoch, 0, 0, 0, arch, width, "byol", 100, 1,
-          "network: {}\n", "test");
+          configYaml, "test");
       store.save(state, w, true, false);
     }
     return saveDir;
@@ -98,6 +105,61 @@ class ExportCommandTest {
         "--out", sm.toString(), "--arch", "resnet18");
     assertEquals(0, r.exit, r.err);
     assertTrue(Files.isRegularFile(sm.resolve("saved_model.pb")), r.out);
+    // the run's config is the defaults: the original's 256 / 224
+    assertTransform(npz.resolveSibling("r18.npz.preprocessing.json"), 256, 224, 32);
+    assertTransform(pkl.resolveSibling("r18.pkl.preprocessing.json"), 256, 224, 32);
+    assertTransform(sm.resolve("preprocessing.json"), 256, 224, 32);
+  }
+
+  /**
+   * The printed snippets and preprocessing.json state the evaluation transform of the checkpoint's
+   * config: the demo's 32 px with pad 0, and a 64 px run with pad 8 (resize 72).
+   */
+  @Test
+  void exportsStateTheEvalTransformOfTheCheckpointsConfig() throws Exception {
+    Map<String, NpyArray> golden = GoldenCase.load("resnet18_w8.npz");
+    Path demo = writeRun(tmp.resolve("demo"), golden, "resnet18", 8, EmbedCommandTest.demoConfigYaml());
+    Path npz = tmp.resolve("out/demo.npz");
+    Run r = scrl("export", "--load_dir", demo.toString(), "--format", "torchvision", "--out", npz.toString());
+    assertEquals(0, r.exit, r.err);
+    assertTrue(r.out.contains("preprocess = T.Compose([T.Resize(32, interpolation=T.InterpolationMode.BICUBIC),"
+        + " T.CenterCrop(32), T.ToTensor(), T.Normalize((0.485, 0.456, 0.406), (0.229, 0.224, 0.225))])"), r.out);
+    Path json = tmp.resolve("out/demo.npz.preprocessing.json");
+    assertTrue(r.out.contains("wrote " + json + ": the eval transform the backbone expects, resize shorter side to 32,"
+        + " centre crop 32 (from the checkpoint's config)"), r.out);
+    assertTransform(json, 32, 32, 0);
+
+    Path run64 = writeRun(tmp.resolve("run64"), golden, "resnet18", 8,
+        "augment:\n  input_size: 64\n  center_crop_pad: 8\n");
+    Path pkl = tmp.resolve("out/r64.pkl");
+    r = scrl("export", "--load_dir", run64.toString(), "--format", "detectron2", "--out", pkl.toString());
+    assertEquals(0, r.exit, r.err);
+    assertTrue(r.out.contains("# pre-training evaluated on RGB with: resize shorter side to 72, centre crop 64"), r.out);
+    assertTransform(tmp.resolve("out/r64.pkl.preprocessing.json"), 72, 64, 8);
+
+    Path sm = tmp.resolve("out/sm64");
+    r = scrl("export", "--load_dir", run64.toString(), "--format", "savedmodel", "--out", sm.toString());
+    assertEquals(0, r.exit, r.err);
+    assertTrue(r.out.contains("# x: float32 [N,64,64,3], the run's eval transform (preprocessing.json): RGB,"
+        + " resize shorter side to 72, centre crop 64 (bicubic), pixels / 255, then (x - [0.485, 0.456, 0.406])"
+        + " / [0.229, 0.224, 0.225]"), r.out);
+    assertTransform(sm.resolve("preprocessing.json"), 72, 64, 8);
+    assertTrue(Files.isRegularFile(sm.resolve("saved_model.pb")), "the SavedModel beside it");
+  }
+
+  private static void assertTransform(Path json, long resize, long crop, long pad) throws Exception {
+    Map<String, Object> m = Json.readObject(Files.readString(json));
+    assertEquals("RGB", m.get("color"), json.toString());
+    assertEquals(resize, m.get("resize_shorter_side"), json.toString());
+    assertEquals("bicubic", m.get("interpolation"), json.toString());
+    assertEquals(crop, m.get("center_crop"), json.toString());
+    assertEquals(crop, m.get("input_size"), json.toString());
+    assertEquals(pad, m.get("center_crop_pad"), json.toString());
+    assertEquals(java.util.List.of(0.485, 0.456, 0.406), m.get("mean"), json.toString());
+    assertEquals(java.util.List.of(0.229, 0.224, 0.225), m.get("std"), json.toString());
+    assertEquals("pixel / 255", m.get("scale"), json.toString());
+    assertTrue(((String) m.get("torchvision")).contains("T.Resize(" + resize + ", interpolation=T.InterpolationMode"
+        + ".BICUBIC), T.CenterCrop(" + crop + ")"), m.toString());
   }
 
   @Test

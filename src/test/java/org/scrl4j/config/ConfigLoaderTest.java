@@ -160,4 +160,23 @@ class ConfigLoaderTest {
     Path f = yaml(ConfigPrinter.toYaml(c));
     assertEquals(c, ConfigLoader.load(f, List.of()));
   }
+
+  /** The YAML a checkpoint keeps (ConfigPrinter's text) reads back to the run's config. */
+  @Test
+  void textLoadsLikeAFile() {
+    Config c = ConfigLoader.load(Path.of("config/demo_fashion_mnist.yaml"), List.of(o("dataset/root", "/x")));
+    assertEquals(c, ConfigLoader.loadText(ConfigPrinter.toYaml(c), "state.json config"));
+    assertEquals(Config.defaults(), ConfigLoader.loadText("", "empty"));
+  }
+
+  @Test
+  void textErrorsNameWhereTheTextCameFrom() {
+    UserError bad = assertThrows(UserError.class,
+        () -> ConfigLoader.loadText("augment:\n  input_size: [1\n", "ckpt/state.json config"));
+    assertTrue(bad.getMessage().startsWith("invalid YAML in ckpt/state.json config line "), bad.getMessage());
+    UserError unknown = assertThrows(UserError.class,
+        () -> ConfigLoader.loadText("augment:\n  input_sise: 32\n", "ckpt/state.json config"));
+    assertTrue(unknown.getMessage().contains("augment/input_size")
+        && unknown.getMessage().contains("ckpt/state.json config line 2"), unknown.getMessage());
+  }
 }

@@ -65,19 +65,23 @@ class Detectron2ExporterTest {
     }
   }
 
+  private static final Preprocessing P32 = new Preprocessing(32, 8, "test");
+
   @Test
   void configNotesMatchTheArchitecture() {
-    String r50 = Detectron2Exporter.configNotes(ResNetSpec.of("resnet50"), Path.of("/x/w.pkl"));
+    String r50 = Detectron2Exporter.configNotes(ResNetSpec.of("resnet50"), Path.of("/x/w.pkl"), P32);
     assertTrue(r50.contains("WEIGHTS: \"/x/w.pkl\""), r50);
     assertTrue(r50.contains("DEPTH: 50") && r50.contains("STRIDE_IN_1X1: False"), r50);
     assertTrue(r50.contains("PIXEL_MEAN: [123.675, 116.280, 103.530]") && r50.contains("FORMAT: \"RGB\""), r50);
+    assertTrue(r50.contains("PIXEL_STD: [58.395, 57.120, 57.375]"), r50);
+    assertTrue(r50.contains("resize shorter side to 40, centre crop 32") && r50.contains("w.pkl.preprocessing.json"), r50);
     assertTrue(!r50.contains("RES2_OUT_CHANNELS"), r50);
-    String r18 = Detectron2Exporter.configNotes(ResNetSpec.of("resnet18"), Path.of("/x/w.pkl"));
+    String r18 = Detectron2Exporter.configNotes(ResNetSpec.of("resnet18"), Path.of("/x/w.pkl"), P32);
     assertTrue(r18.contains("DEPTH: 18") && r18.contains("RES2_OUT_CHANNELS: 64") && !r18.contains("NOTE"), r18);
-    String r50w16 = Detectron2Exporter.configNotes(ResNetSpec.of("resnet50", 16), Path.of("/x/w.pkl"));
+    String r50w16 = Detectron2Exporter.configNotes(ResNetSpec.of("resnet50", 16), Path.of("/x/w.pkl"), P32);
     assertTrue(r50w16.contains("RES2_OUT_CHANNELS: 64") && r50w16.contains("STEM_OUT_CHANNELS: 16")
         && r50w16.contains("WIDTH_PER_GROUP: 16"), r50w16);
-    assertTrue(Detectron2Exporter.configNotes(ResNetSpec.of("resnet18", 8), Path.of("/x/w.pkl")).contains("will not load"));
+    assertTrue(Detectron2Exporter.configNotes(ResNetSpec.of("resnet18", 8), Path.of("/x/w.pkl"), P32).contains("will not load"));
   }
 
   @Test

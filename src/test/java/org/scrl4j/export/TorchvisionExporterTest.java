@@ -42,11 +42,12 @@ class TorchvisionExporterTest {
 
   /**
    * A live model's backbone (seeded init of the training graph's ParamStore), exported and loaded
-   * in PyTorch with the printed snippet into torchvision.models.resnet18(): same pooled features.
+   * in PyTorch with the printed snippet into torchvision.models.resnet18(): same pooled features;
+   * the snippet's {@code preprocess} is the run's eval transform ({@link EvalTransform}).
    */
   @Test
   void printedSnippetLoadsIntoTorchvision() throws Exception {
-    Python.assumeModules("numpy", "torch", "torchvision");
+    Python.assumeModules("numpy", "torch", "torchvision", "PIL");
     ResNetSpec spec = ResNetSpec.of("resnet18");
     BackboneWeights w;
     try (Graph g = new Graph(); Session s = new Session(g)) {
@@ -69,11 +70,24 @@ class TorchvisionExporterTest {
     }
     Path io = tmp.resolve("io.npz");
     Npz.write(io, Map.of("images", images, "pooled", pooled));
-    String snippet = TorchvisionExporter.pythonSnippet(w, out);
-    assertEquals(3, snippet.strip().split("\n").length, snippet);
+    // a 32 px run whose probe resized to 40: the snippet's preprocess must be that transform
+    Preprocessing p = new Preprocessing(32, 8, "test");
+    Path png = EvalTransformTest.writePng(tmp.resolve("img.png"), 45, 81, 7, false);
+    Path ours = tmp.resolve("ours.npz");
+    try (EvalTransform t = new EvalTransform(p)) {
+      Npz.write(ours, Map.of("x", t.apply(png)));
+    }
+    String snippet = TorchvisionExporter.pythonSnippet(w, out, p);
+    assertEquals(5, snippet.strip().split("\n").length, snippet);
     String result = Python.check(String.join("\n",
         "import sys, numpy as np",
+        "from PIL import Image",
         "exec(open(sys.argv[1]).read())",
+        "x = preprocess(Image.open(sys.argv[3]).convert('RGB')).permute(1, 2, 0).numpy()",
+        "mine = np.load(sys.argv[4])['x']",
+        "assert x.shape == mine.shape == (32, 32, 3), (x.shape, mine.shape)",
+        "d = np.abs(mine - x) * 0.229 * 255  # in 8-bit levels (roughly), as EvalTransformTest",
+        "assert d.mean() < 0.6 and np.percentile(d, 99) < 3.5, (d.mean(), np.percentile(d, 99))",
         "r = model.load_state_dict(state, strict=False)",
         "assert sorted(r.missing_keys) == ['fc.bias', 'fc.weight'] and not r.unexpected_keys, r",
         "io = np.load(sys.argv[2]); model.eval()",
@@ -83,7 +97,8 @@ class TorchvisionExporterTest {
         "        model.maxpool(model.relu(model.bn1(model.conv1(x))))))))).flatten(1).numpy()",
         "err = np.abs(f - io['pooled']).max() / np.abs(f).max()",
         "print('max_rel_err', err); assert err < 1e-4, err"),
-        java.nio.file.Files.writeString(tmp.resolve("snippet.py"), snippet).toString(), io.toString());
+        java.nio.file.Files.writeString(tmp.resolve("snippet.py"), snippet).toString(), io.toString(), png.toString(),
+        ours.toString());
     assertTrue(result.contains("max_rel_err"), result);
   }
 }

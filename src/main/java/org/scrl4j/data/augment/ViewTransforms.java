@@ -87,7 +87,7 @@ public final class ViewTransforms {
     if (pad < 0) {
       throw new IllegalArgumentException("centre-crop pad must be >= 0, got " + pad);
     }
-    int resized = (int) Math.rint(size * ((size + pad) / (double) size));
+    int resized = centerResize(size, pad);
     Operand<TFloat64> hw =
         tf.dtypes.cast(
             tf.slice(tf.shape(image), tf.constant(new int[] {0}), tf.constant(new int[] {2})),
@@ -125,6 +125,14 @@ public final class ViewTransforms {
                     tf.math.div(s, ratioW))));
     return new AugmentedView(
         ColorOps.normalize(tf, cropped), tf.dtypes.cast(crop, TInt32.class), tf.constant(false));
+  }
+
+  /**
+   * The shorter side {@link #center} resizes to before its crop: round(S (S + pad) / S), the
+   * original's arithmetic, which is S + pad.
+   */
+  public static int centerResize(int size, int pad) {
+    return (int) Math.rint(size * ((size + pad) / (double) size));
   }
 
   private record CroppedView(Operand<TFloat32> pixels, Operand<TInt32> crop, Operand<TBool> flipped) {}

@@ -97,6 +97,11 @@ public final class StepBenchmark implements Benchmark {
       int classes, long seed) {
     int views = 2 * batch;
     int boxesPerImage = 10;
+    long buildStart = System.nanoTime();
+    double buildS;
+    double initS;
+    double firstStepS = 0;
+    double startToFirstStepS = 0;
     try (Graph g = new Graph()) {
       Ops tf = dist.place(Ops.create(g));
       Placeholder<TFloat32> viewsIn = tf.withName("views").placeholder(TFloat32.class,
@@ -113,6 +118,7 @@ public final class StepBenchmark implements Benchmark {
               dist.world() > 1 ? dist.collectives(tf).gradientMean() : g2 -> g2, dist.crossReplicaSum()),
           new PretrainStep.Inputs(viewsIn, boxesIn, labelsIn));
       int nodes = (int) g.toGraphDef().getNodeCount();
+      buildS = (System.nanoTime() - buildStart) / 1e9;
 
       Random rnd = new Random(seed);
       float[] pixels = new float[views * size * size * 3];
@@ -129,8 +135,10 @@ public final class StepBenchmark implements Benchmark {
            TFloat32 viewsT = TensorValues.tensor(pixels, views, size, size, 3);
            TFloat32 boxesT = TensorValues.tensor(boxes, boxes.length / 5, 5);
            TInt64 labelsT = TInt64.vectorOf(labels)) {
+        long initStart = System.nanoTime();
         store.initialize(s, seed);
         s.run(step.initializer());
+        initS = (System.nanoTime() - initStart) / 1e9;
         for (int i = 0; i < warmup + steps; i++) {
           Session.Runner r = s.runner().feed(viewsIn, viewsT).addTarget(step.trainOp()).fetch(step.loss());
           if (boxesIn != null) {
@@ -147,6 +155,12 @@ public final class StepBenchmark implements Benchmark {
           double dt = (System.nanoTime() - t0) / 1e9;
           if (!Float.isFinite(loss)) {
             throw new IllegalStateException("loss is " + loss + " at step " + i);
+          }
+          if (i == 0) {
+            // the first run also optimises the graph (grappler) and creates the kernels
+            firstStepS = dt;
+            startToFirstStepS = (System.currentTimeMillis()
+                - java.lang.management.ManagementFactory.getRuntimeMXBean().getStartTime()) / 1e3;
           }
           if (i >= warmup) {
             times.add(dt);
@@ -184,6 +198,10 @@ public final class StepBenchmark implements Benchmark {
       out.put("min_step_s", sorted[0]);
       out.put("max_step_s", sorted[sorted.length - 1]);
       out.put("graph_nodes", nodes);
+      out.put("graph_build_s", buildS);
+      out.put("session_init_s", initS);
+      out.put("first_step_s", firstStepS);
+      out.put("jvm_start_to_first_step_s", startToFirstStepS);
       out.put("onednn", String.valueOf(System.getenv("TF_ENABLE_ONEDNN_OPTS")));
       return out;
     }

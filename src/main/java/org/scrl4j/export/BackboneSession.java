@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 import org.scrl4j.io.NpyArray;
 import org.scrl4j.model.ForwardContext;
+import org.scrl4j.model.GraphRewrites;
 import org.scrl4j.model.ParamStore;
 import org.scrl4j.model.ResNet;
 import org.scrl4j.model.TensorValues;
@@ -53,7 +54,7 @@ public final class BackboneSession implements AutoCloseable {
         outputs.put(OUTPUTS.get(i), tf.withName(OUTPUTS.get(i)).identity(outs.get(i)));
       }
       store.buildIoOps();
-      session = new Session(graph);
+      session = new Session(graph, GraphRewrites.deterministic()); // as training: the same bits every run
       Map<String, float[]> values = new LinkedHashMap<>();
       for (String key : weights.torch().keySet()) {
         values.put(SCOPE + "/" + key, weights.tf(key));

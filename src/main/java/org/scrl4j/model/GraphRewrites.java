@@ -5,7 +5,7 @@ import org.tensorflow.proto.GraphOptions;
 import org.tensorflow.proto.RewriterConfig;
 
 /**
- * The grappler settings of every session that runs a model graph (training, verify-step, bench),
+ * The grappler settings of every session that runs a model graph (training, verify-step, bench, the exported backbone behind embed),
  * so the step that is verified is the step that trains, and it computes the same bits every run.
  *
  * <p>Grappler's arithmetic optimizer is off. Its AddOpsRewrite stage collapses trees of additions

@@ -6,6 +6,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import org.scrl4j.common.CommandFlags;
+import org.scrl4j.common.Json;
+import org.scrl4j.common.UserError;
 import org.scrl4j.dist.Collectives;
 import org.scrl4j.dist.DistContext;
 import org.scrl4j.dist.DistSettings;
@@ -20,10 +22,12 @@ import org.scrl4j.optim.Lars;
 import org.scrl4j.optim.LarsGrouping;
 import org.scrl4j.optim.LrSchedule;
 import org.tensorflow.Graph;
+import org.tensorflow.Result;
 import org.tensorflow.Session;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
+import org.tensorflow.proto.RunOptions;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt64;
 
@@ -53,7 +57,11 @@ public final class StepBenchmark implements Benchmark {
         .flag("seed", "S", "seed of the weights and synthetic inputs (default 0)")
         .flag("num_devices", "N", "processes on this machine: synchronised BN, gradient all-reduce;"
             + " adds the all-reduce's share of the step (default 1)")
-        .flag("dist_url", "URL", "auto | tcp://127.0.0.1:PORT, with --num_devices (default auto)");
+        .flag("dist_url", "URL", "auto | tcp://127.0.0.1:PORT, with --num_devices (default auto)")
+        .flag("bn_float64_moments", "BOOL", "true | false: batch-norm moments accumulated in float64,"
+            + " as train/bn_float64_moments (default true)")
+        .flag("profile", "FILE", "after the timed steps, trace one more step and write its kernel time"
+            + " per op type to FILE (JSON)");
   }
 
   @Override
@@ -85,8 +93,10 @@ public final class StepBenchmark implements Benchmark {
       dist = DistContext.start(ds);
     }
     try (DistContext d = dist) {
+      String profile = flags.optional("profile", null);
+      boolean bnFloat64 = flags.choice("bn_float64_moments", "true", "true", "false").equals("true");
       Map<String, Object> out = run(d, method, methodName, spec, heads, batch, size, steps, warmup,
-          classes, seed);
+          classes, seed, bnFloat64, profile == null ? null : java.nio.file.Path.of(profile));
       d.finish();
       return d.isChief() ? out : null;
     }
@@ -94,7 +104,7 @@ public final class StepBenchmark implements Benchmark {
 
   private Map<String, Object> run(DistContext dist, PretrainStep.Method method, String methodName,
       ResNetSpec spec, ByolNetwork.HeadSpec heads, int batch, int size, int steps, int warmup,
-      int classes, long seed) {
+      int classes, long seed, boolean bnFloat64, java.nio.file.Path profile) {
     int views = 2 * batch;
     int boxesPerImage = 10;
     long buildStart = System.nanoTime();
@@ -114,7 +124,7 @@ public final class StepBenchmark implements Benchmark {
       // the paper schedule shape (ImageNet, 256 per process): 5004 steps/epoch, 10 warm-up, 200 epochs
       PretrainStep step = PretrainStep.build(tf, store, new PretrainStep.Settings(spec, heads, method,
               classes, Lars.pretraining(1e-6, LarsGrouping.REFERENCE), new LrSchedule(0.45, 5004, 10, 200),
-              new EmaSchedule(0.97, 5004L * 200), dist.syncBnMoments(),
+              new EmaSchedule(0.97, 5004L * 200), dist.syncBnMoments(bnFloat64),
               dist.world() > 1 ? dist.collectives(tf).gradientMean() : g2 -> g2, dist.crossReplicaSum()),
           new PretrainStep.Inputs(viewsIn, boxesIn, labelsIn));
       int nodes = (int) g.toGraphDef().getNodeCount();
@@ -166,6 +176,27 @@ public final class StepBenchmark implements Benchmark {
             times.add(dt);
           }
         }
+        if (profile != null) {
+          Session.Runner r = s.runner().feed(viewsIn, viewsT).addTarget(step.trainOp()).fetch(step.loss())
+              .setOptions(RunOptions.newBuilder().setTraceLevel(RunOptions.TraceLevel.FULL_TRACE).build());
+          if (boxesIn != null) {
+            r.feed(boxesIn, boxesT);
+          }
+          if (labelsIn != null) {
+            r.feed(labelsIn, labelsT);
+          }
+          long t0 = System.nanoTime();
+          try (Result res = r.runAndFetchMetadata()) {
+            double wall = (System.nanoTime() - t0) / 1e9;
+            Map<String, Object> p = StepProfile.summarise(
+                res.getMetadata().orElseThrow().getStepStats(), wall, 40);
+            try {
+              java.nio.file.Files.writeString(profile, Json.write(p) + "\n");
+            } catch (java.io.IOException e) {
+              throw new UserError("bench: cannot write --profile " + profile + ": " + e.getMessage());
+            }
+          }
+        }
       }
       double[] sorted = times.stream().mapToDouble(Double::doubleValue).sorted().toArray();
       double median = sorted.length % 2 == 1 ? sorted[sorted.length / 2]
@@ -202,6 +233,7 @@ public final class StepBenchmark implements Benchmark {
       out.put("session_init_s", initS);
       out.put("first_step_s", firstStepS);
       out.put("jvm_start_to_first_step_s", startToFirstStepS);
+      out.put("bn_float64_moments", bnFloat64);
       out.put("onednn", String.valueOf(System.getenv("TF_ENABLE_ONEDNN_OPTS")));
       return out;
     }

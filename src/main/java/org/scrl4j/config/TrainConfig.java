@@ -26,8 +26,9 @@ public record TrainConfig(
     String dtype,
     /**
      * Accumulate batch-norm moments in float64, as torch's CPU kernel does (verify-step always
-     * does). About 1.45x slower ResNet-50 steps on this CPU, and float64 is slow on most GPUs:
-     * false sums in float32 (as cuDNN does).
+     * does); rows of W values are summed in float32 first, so x is read once (Float64Reduction).
+     * float64 is slow on most GPUs: false sums in float32 (as cuDNN does). The cost on a CPU:
+     * {@code tools/scrl bench --what step --bn_float64_moments true|false}.
      */
     boolean bnFloat64Moments,
     TrainOptimConfig optim) {

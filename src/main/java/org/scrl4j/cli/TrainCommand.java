@@ -1,6 +1,7 @@
 package org.scrl4j.cli;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.scrl4j.common.CommandFlags;
@@ -40,10 +41,12 @@ public final class TrainCommand implements Command {
       Experiment.run(config, configName(parsed.configFile()), DistContext.single());
       return 0;
     }
+    // One timeout for every wait on another rank: start-up (rank 0 or the peers) and a collective
+    // stuck on a live but silent replica. A killed replica is noticed in seconds regardless.
+    Duration timeout = Duration.ofSeconds(config.distTimeoutSeconds());
     DistSettings settings = DistSettings.parse(config.numMachines(), config.machineRank(),
         config.numDevices(), LocalReplicas.localIndex(), config.distUrl(), deviceType(config))
-        .withTimeouts(DistSettings.DEFAULT_START_TIMEOUT,
-            java.time.Duration.ofSeconds(config.distTimeoutSeconds()));
+        .withTimeouts(timeout, timeout);
     List<String> argv = new ArrayList<>(List.of(name()));
     argv.addAll(args);
     List<Process> siblings = LocalReplicas.spawnSiblings(settings, argv);

@@ -45,7 +45,8 @@ public final class ConfigCommandLine {
       "machine_rank", "this machine's rank, 0..num_machines-1",
       "num_devices", "replicas per machine (default 1)",
       "device", "auto, cpu or gpu",
-      "dist_timeout_seconds", "seconds to wait for a lost replica before stopping (default 300)");
+      "dist_timeout_seconds", "seconds to wait for another rank: at start-up (rank 0, or every peer)"
+          + " and for a stuck collective, before stopping (default 300; a killed replica is seen in ~3 s)");
 
   /** Adds the config flags to {@code flags}; typos are matched against every config key too. */
   public static CommandFlags declare(CommandFlags flags) {

@@ -13,10 +13,12 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
+import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeSet;
+import java.util.function.Consumer;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import org.scrl4j.common.UserError;
@@ -28,27 +30,63 @@ import org.scrl4j.common.UserError;
  * ranks have joined, sends the whole table back. Only addresses travel here; tensors go through
  * TensorFlow's collectives.
  *
- * <p>Wire format (UTF-8 lines): client {@code JOIN <world> <rank> <grpcPort>}; server
+ * <p>Never a silent wait: while rank 0 waits for peers, and while another rank waits for rank 0 or
+ * for the table, each says every {@link #REPORT_MILLIS} what it waits for (address, missing ranks,
+ * seconds left), and all give up after {@link DistSettings#startTimeout()} with a one-line {@link
+ * UserError} (exit 2) naming the address and the likely causes. A host name that does not resolve
+ * fails at once: waiting cannot fix a typo.
+ *
+ * <p>Wire format (UTF-8 lines): client {@code JOIN <world> <rank> <grpcPort>}; server, any number
+ * of {@code WAIT <secondsLeft> <missing ranks, comma-separated>} while others are missing, then
  * {@code CLUSTER <world>} followed by {@code world} lines {@code <rank> <host:port>}, or
  * {@code ERROR <message>}.
  */
 final class Rendezvous {
   private static final Logger LOG = LogManager.getLogger(Rendezvous.class);
   private static final long RETRY_MILLIS = 300;
+  /** How often a waiting rank says what it waits for. */
+  static final long REPORT_MILLIS = 5000;
+  /**
+   * A joined rank waits this much longer than its own timeout for rank 0's answer: rank 0 started
+   * its clock earlier or later, and its ERROR line names the missing ranks, which is better to
+   * show than this rank's own timeout.
+   */
+  private static final long ANSWER_GRACE_MILLIS = 5000;
 
   private Rendezvous() {}
 
   /** Returns the gRPC address ({@code host:port}) of every rank, indexed by rank. */
   static List<String> exchange(DistSettings s) {
-    return s.rank() == 0 ? lead(s) : join(s);
+    return exchange(s, LOG::info, REPORT_MILLIS);
   }
 
-  private static List<String> lead(DistSettings s) {
+  /**
+   * {@link #exchange(DistSettings)} with the progress lines going to {@code report} every {@code
+   * reportMillis} (tests collect them).
+   */
+  static List<String> exchange(DistSettings s, Consumer<String> report, long reportMillis) {
+    InetAddress rankZero = resolve(s);
+    return s.rank() == 0 ? lead(s, report, reportMillis) : join(s, rankZero, report, reportMillis);
+  }
+
+  /** Rank 0's address, or a UserError at once when the name does not resolve. */
+  private static InetAddress resolve(DistSettings s) {
+    try {
+      return InetAddress.getByName(s.host());
+    } catch (UnknownHostException e) {
+      throw new UserError("--dist_url " + s.distUrl() + ": host name '" + s.host() + "' does not"
+          + " resolve on rank " + s.rank() + "; check its spelling or give machine 0's IP address"
+          + " (machine 0 prints it with --dist_url auto)");
+    }
+  }
+
+  private static List<String> lead(DistSettings s, Consumer<String> report, long reportMillis) {
     int world = s.world();
     String[] table = new String[world];
     table[0] = hostPort(s.host(), s.serverPort(0));
     List<Socket> peers = new ArrayList<>();
     long deadline = System.nanoTime() + s.startTimeout().toNanos();
+    long nextReport = System.nanoTime() + reportMillis * 1_000_000;
     try (ServerSocket listener = new ServerSocket()) {
       listener.setReuseAddress(true);
       try {
@@ -58,18 +96,29 @@ final class Rendezvous {
             "--dist_url port " + s.port() + " is already in use on this machine; choose another"
                 + " port (ports " + s.port() + ".." + (s.port() + world) + " must be free)");
       }
-      LOG.info("rank 0 waiting for {} other rank(s) on port {}", world - 1, s.port());
+      report.accept("rank 0 at " + hostPort(s.host(), s.port()) + " waiting for rank(s) "
+          + missingRanks(table) + " (" + secondsLeft(deadline) + " s left)");
       while (peers.size() < world - 1) {
-        long leftMillis = (deadline - System.nanoTime()) / 1_000_000;
-        if (leftMillis <= 0) {
+        long now = System.nanoTime();
+        if (now >= deadline) {
           String missing = missingRanks(table);
           sendAll(peers, "ERROR rank 0 gave up waiting for rank(s) " + missing);
           throw new UserError(
               "start-up timed out after " + s.startTimeout().toSeconds() + " s: rank(s) " + missing
-                  + " never joined " + s.distUrl() + " (are those machines started with the same"
-                  + " --dist_url and --num_machines?)");
+                  + " never joined rank 0 at " + hostPort(s.host(), s.port()) + " (were those"
+                  + " machines started with --dist_url " + s.distUrl() + " and the same --num_machines,"
+                  + " and does a firewall let port " + s.port() + " through?)");
         }
-        listener.setSoTimeout((int) Math.min(leftMillis, Integer.MAX_VALUE));
+        if (now >= nextReport) {
+          String missing = missingRanks(table);
+          long left = secondsLeft(deadline);
+          report.accept("rank 0 at " + hostPort(s.host(), s.port()) + " still waiting for rank(s) "
+              + missing + " (" + left + " s left)");
+          sendAll(peers, "WAIT " + left + " " + missing);
+          nextReport = now + reportMillis * 1_000_000;
+        }
+        long waitMillis = Math.max(1, (Math.min(deadline, nextReport) - now) / 1_000_000);
+        listener.setSoTimeout((int) Math.min(waitMillis, Integer.MAX_VALUE));
         Socket peer;
         try {
           peer = listener.accept();
@@ -135,42 +184,98 @@ final class Rendezvous {
     return null;
   }
 
-  private static List<String> join(DistSettings s) {
+  private static List<String> join(DistSettings s, InetAddress rankZero, Consumer<String> report,
+      long reportMillis) {
     long deadline = System.nanoTime() + s.startTimeout().toNanos();
+    String where = hostPort(s.host(), s.port());
+    long nextReport = System.nanoTime();
+    String lastProblem = "no attempt yet";
     while (true) {
-      try (Socket socket = new Socket()) {
-        long leftMillis = (deadline - System.nanoTime()) / 1_000_000;
-        socket.connect(new InetSocketAddress(s.host(), s.port()), (int) Math.max(1, Math.min(leftMillis, 5000)));
-        send(socket, "JOIN " + s.world() + " " + s.rank() + " " + s.serverPort(s.rank()));
-        socket.setSoTimeout((int) Math.max(1000, leftMillis + 5000));
-        BufferedReader in = reader(socket);
-        String head = in.readLine();
-        if (head == null) {
-          throw new UserError("rank 0 at " + s.distUrl() + " closed the rendezvous without an answer");
-        }
-        if (head.startsWith("ERROR ")) {
-          throw new UserError("rank 0 refused rank " + s.rank() + ": " + head.substring(6));
-        }
-        int world = Integer.parseInt(head.split(" ")[1]);
-        String[] table = new String[world];
-        for (int i = 0; i < world; i++) {
-          String[] f = in.readLine().split(" ");
-          table[Integer.parseInt(f[0])] = f[1];
-        }
-        return List.of(table);
-      } catch (SocketTimeoutException e) {
-        throw new UserError(
-            "rank " + s.rank() + " joined " + s.distUrl() + " but the other ranks did not all join within "
-                + s.startTimeout().toSeconds() + " s");
+      Socket socket = new Socket();
+      try {
+        long leftMillis = Math.max(1, (deadline - System.nanoTime()) / 1_000_000);
+        // A firewall that drops packets makes connect block: bound it so progress keeps coming.
+        socket.connect(new InetSocketAddress(rankZero, s.port()),
+            (int) Math.min(leftMillis, Math.max(reportMillis, 1000)));
       } catch (IOException e) {
-        // Rank 0 is not listening yet: retry until the deadline.
-        if (System.nanoTime() + RETRY_MILLIS * 1_000_000 > deadline) {
-          throw new UserError(
-              "rank 0 did not answer at " + s.distUrl() + " within " + s.startTimeout().toSeconds()
-                  + " s (" + e.getMessage() + "); start machine 0 with the same --dist_url");
+        close(socket);
+        lastProblem = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        long now = System.nanoTime();
+        if (now + RETRY_MILLIS * 1_000_000 > deadline) {
+          throw new UserError("rank " + s.rank() + " could not reach rank 0 at " + where + " within "
+              + s.startTimeout().toSeconds() + " s (" + lastProblem + "): check the address and port"
+              + " in --dist_url (machine 0 prints them), that no firewall blocks port " + s.port()
+              + ", and that machine 0 was started");
+        }
+        if (now >= nextReport) {
+          report.accept("rank " + s.rank() + " waiting for rank 0 at " + where + " (" + lastProblem
+              + "; " + secondsLeft(deadline) + " s left)");
+          nextReport = now + reportMillis * 1_000_000;
         }
         sleep(RETRY_MILLIS);
+        continue;
       }
+      try (socket) {
+        return awaitTable(s, socket, where, deadline, report, reportMillis);
+      } catch (IOException e) {
+        throw new UserError("rank " + s.rank() + " joined rank 0 at " + where + " but lost the"
+            + " connection before the cluster table came (" + e.getMessage() + "); did rank 0 stop?");
+      }
+    }
+  }
+
+  /** Sends JOIN and reads rank 0's answer, reporting its WAIT lines. */
+  private static List<String> awaitTable(DistSettings s, Socket socket, String where, long deadline,
+      Consumer<String> report, long reportMillis) throws IOException {
+    send(socket, "JOIN " + s.world() + " " + s.rank() + " " + s.serverPort(s.rank()));
+    report.accept("rank " + s.rank() + " joined rank 0 at " + where + "; waiting for the other ranks ("
+        + secondsLeft(deadline) + " s left)");
+    // Rank 0 sends WAIT lines every few seconds; silence longer than that plus the grace means a
+    // rank 0 that hangs, which this rank's own deadline then reports.
+    socket.setSoTimeout((int) Math.max(1000, reportMillis + ANSWER_GRACE_MILLIS));
+    BufferedReader in = reader(socket);
+    while (true) {
+      String head;
+      try {
+        head = in.readLine();
+      } catch (SocketTimeoutException e) {
+        if (System.nanoTime() > deadline + ANSWER_GRACE_MILLIS * 1_000_000) {
+          throw new UserError("rank " + s.rank() + " joined rank 0 at " + where + " but the other"
+              + " ranks did not all join within " + s.startTimeout().toSeconds() + " s");
+        }
+        continue;
+      }
+      if (head == null) {
+        throw new UserError("rank 0 at " + where + " closed the rendezvous without an answer");
+      }
+      if (head.startsWith("ERROR ")) {
+        throw new UserError("rank 0 at " + where + " refused rank " + s.rank() + ": " + head.substring(6));
+      }
+      if (head.startsWith("WAIT ")) {
+        String[] f = head.split(" ");
+        report.accept("rank " + s.rank() + " joined; rank 0 at " + where + " is still waiting for rank(s) "
+            + (f.length > 2 ? f[2] : "?") + " (" + f[1] + " s left)");
+        continue;
+      }
+      int world = Integer.parseInt(head.split(" ")[1]);
+      String[] table = new String[world];
+      for (int i = 0; i < world; i++) {
+        String[] f = in.readLine().split(" ");
+        table[Integer.parseInt(f[0])] = f[1];
+      }
+      return List.of(table);
+    }
+  }
+
+  private static long secondsLeft(long deadline) {
+    return Math.max(0, (deadline - System.nanoTime() + 999_999_999L) / 1_000_000_000L);
+  }
+
+  private static void close(Socket s) {
+    try {
+      s.close();
+    } catch (IOException ignored) {
+      // An unconnected socket: nothing to release that matters.
     }
   }
 

@@ -8,7 +8,8 @@
  *
  * <p>Start-up: rank 0 listens on the {@code --dist_url} port; every rank reports its gRPC port there
  * (port + 1 + rank) and receives the full address table, so only rank 0's address must be known.
- * Missing ranks are named after the start-up timeout.
+ * While waiting, each rank says every few seconds what it waits for; missing ranks are named after
+ * the start-up timeout (--dist_timeout_seconds).
  *
  * <p>Use in a training step:
  *

@@ -78,4 +78,27 @@ class MainTest {
     assertEquals(0, Main.run(new String[] {"--help"}));
     assertTrue(out.toString(StandardCharsets.UTF_8).contains("train"));
   }
+
+  /**
+   * --dist_timeout_seconds governs the start-up wait of train: a rank whose rank 0 never answers
+   * stops after it with exit 2 and one line naming rank 0's address (the issue's command waited
+   * silently for the built-in 5 minutes).
+   */
+  @Test
+  void trainWithoutRankZeroStopsAfterTheDistTimeoutNamingTheAddress() {
+    int port;
+    try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
+      port = free.getLocalPort(); // closed again: nothing listens there
+    } catch (java.io.IOException e) {
+      throw new AssertionError(e);
+    }
+    long start = System.nanoTime();
+    int rc = Main.run(new String[] {"--config", "config/demo_fashion_mnist.yaml", "--num_machines", "2",
+        "--machine_rank", "1", "--dist_url", "tcp://127.0.0.1:" + port, "--dist_timeout_seconds", "2"});
+    double seconds = (System.nanoTime() - start) / 1e9;
+    assertEquals(2, rc, stderr());
+    assertTrue(stderr().contains("could not reach rank 0 at 127.0.0.1:" + port + " within 2 s"), stderr());
+    assertEquals(1, stderr().strip().lines().filter(l -> l.startsWith("scrl:")).count(), stderr());
+    assertTrue(seconds < 60, "took " + seconds + " s"); // ends: far below the default 300 s
+  }
 }

@@ -92,6 +92,6 @@ class DistSettingsTest {
     DistSettings rank1 = DistSettings.parse(2, 1, 1, 0, "tcp://127.0.0.1:" + port, "CPU")
         .withTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(5));
     UserError e = assertThrows(UserError.class, () -> DistContext.start(rank1));
-    assertTrue(e.getMessage().contains("rank 0 did not answer at tcp://127.0.0.1:" + port), e.getMessage());
+    assertTrue(e.getMessage().contains("could not reach rank 0 at 127.0.0.1:" + port), e.getMessage());
   }
 }

@@ -23,7 +23,10 @@ import org.scrl4j.common.UserError;
  * @param arch backbone name, e.g. "resnet50"
  * @param width backbone width multiplier
  * @param method "byol" or "scrl"
- * @param datasetSize training examples per epoch the data order was drawn for
+ * @param datasetSize training examples per process per epoch (one of {@code worldSize} shards of the
+ *     data order drawn for the training set)
+ * @param worldSize processes that trained it; 0 when not recorded (checkpoints of earlier builds)
+ * @param globalBatch images per step summed over the processes; 0 when not recorded
  * @param seed run seed the data order and augmentations derive from
  * @param config the run's full config as YAML text
  * @param version scrl4j version that wrote the checkpoint
@@ -38,6 +41,8 @@ public record CheckpointState(
     int width,
     String method,
     long datasetSize,
+    int worldSize,
+    int globalBatch,
     long seed,
     String config,
     String version) {
@@ -50,7 +55,8 @@ public record CheckpointState(
     Objects.requireNonNull(method, "method");
     Objects.requireNonNull(config, "config");
     Objects.requireNonNull(version, "version");
-    if (epoch < 0 || globalStep < 0 || dataPosition < 0 || bestEpoch < 0 || width <= 0) {
+    if (epoch < 0 || globalStep < 0 || dataPosition < 0 || bestEpoch < 0 || width <= 0
+        || worldSize < 0 || globalBatch < 0) {
       throw new IllegalArgumentException("negative counter or non-positive width in " + epoch + "/"
           + globalStep + "/" + dataPosition + "/" + bestEpoch + "/" + width);
     }
@@ -113,6 +119,13 @@ public record CheckpointState(
     m.put("width", width);
     m.put("method", method);
     m.put("dataset_size", datasetSize);
+    // Absent in the checkpoints of earlier builds; written only when known so those round-trip.
+    if (worldSize > 0) {
+      m.put("world_size", worldSize);
+    }
+    if (globalBatch > 0) {
+      m.put("global_batch", globalBatch);
+    }
     m.put("seed", seed);
     m.put("scrl4j_version", version);
     m.put("weights_bytes", weightsBytes);
@@ -139,6 +152,8 @@ public record CheckpointState(
         Math.toIntExact(num(m, "width").longValue()),
         str(m, "method"),
         num(m, "dataset_size").longValue(),
+        m.containsKey("world_size") ? Math.toIntExact(num(m, "world_size").longValue()) : 0,
+        m.containsKey("global_batch") ? Math.toIntExact(num(m, "global_batch").longValue()) : 0,
         num(m, "seed").longValue(),
         str(m, "config"),
         str(m, "scrl4j_version"));

@@ -24,6 +24,7 @@ import java.util.stream.Stream;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import org.scrl4j.common.UserError;
+import org.scrl4j.data.EpochPlan;
 import org.scrl4j.io.NpyArray;
 import org.scrl4j.io.Npz;
 
@@ -198,18 +199,24 @@ public final class CheckpointStore {
    * checkpoint must match the run's backbone, width and method.
    *
    * @param loadDir explicit --load_dir, or null to resume from {@code saveDir}
-   * @param datasetSize this run's examples per epoch; a different size is logged, since a mid-epoch
-   *     data position then no longer names the same examples
+   * @param trainingSetSize this run's training images; when they are not the ones the checkpoint's
+   *     data order was drawn for, this is logged, since a mid-epoch data position then no longer
+   *     names the same examples
+   * @param runWorld this run's processes: the checkpoint's own when it does not record its world
    */
   public static Optional<Checkpoint> resolveResume(Path saveDir, Path loadDir, String arch, int width,
-      String method, long datasetSize) {
+      String method, int trainingSetSize, int runWorld) {
     Optional<Checkpoint> found = loadDir != null ? Optional.of(requireLatest(loadDir)) : findLatest(saveDir);
     found.ifPresent(c -> {
-      c.state().requireCompatible(arch, width, method, c.dir());
-      if (c.state().datasetSize() != datasetSize) {
-        log.warn("{} was trained on {} examples per epoch, this run has {}{}", c.dir(),
-            c.state().datasetSize(), datasetSize,
-            c.state().midEpoch() ? "; its mid-epoch data position restarts the epoch's order" : "");
+      CheckpointState st = c.state();
+      st.requireCompatible(arch, width, method, c.dir());
+      // datasetSize is one process's share: compare it with this training set dealt to as many.
+      int world = st.worldSize() > 0 ? st.worldSize() : runWorld;
+      long expected = EpochPlan.shardSize(trainingSetSize, 0, world, true);
+      if (st.datasetSize() != expected) {
+        log.warn("{} was trained on {} examples per epoch per process ({} process(es)); this run's {}"
+                + " images would give {}{}", c.dir(), st.datasetSize(), world, trainingSetSize, expected,
+            st.midEpoch() ? "; its mid-epoch data position restarts the epoch's order" : "");
       }
       log.info("resuming from {}", c);
     });

@@ -11,7 +11,7 @@
  * run.writeConfig(resolvedYaml);
  * CheckpointStore store = CheckpointStore.create(run.path());             // UserError if unwritable
  * Optional<Checkpoint> resume = CheckpointStore.resolveResume(run.path(), loadDirFlag, arch, width,
- *     method, datasetSize);
+ *     method, trainingSetSize, world);
  * // after the graph is built
  * CheckpointVariables vars = new CheckpointVariables(tf, allVariablesByName);
  * // init variables; then, when resuming:

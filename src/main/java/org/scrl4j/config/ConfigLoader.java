@@ -65,6 +65,20 @@ public final class ConfigLoader {
     return Config.defaults();
   }
 
+  /**
+   * {@code base} with {@code overrides} applied as if given on the command line (a run that
+   * changes a value it derived, e.g. the per-process batch that keeps a checkpoint's global batch).
+   */
+  public static Config withOverrides(Config base, List<Override> overrides) {
+    Map<String, Object> tree = ConfigSchema.toTree(base);
+    for (Override o : overrides) {
+      apply(tree, o);
+    }
+    Config config = ConfigSchema.fromTree(Config.class, tree);
+    ConfigValidator.validate(config);
+    return config;
+  }
+
   private static void applyYaml(Map<String, Object> tree, Path file) {
     try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
       applyYaml(tree, reader, file.toString());

@@ -19,13 +19,16 @@ import org.tensorflow.Server;
 import org.tensorflow.Session;
 import org.tensorflow.TensorFlow;
 import org.tensorflow.exceptions.TensorFlowException;
+import org.tensorflow.ndarray.Shape;
 import org.tensorflow.op.Ops;
+import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.proto.ClusterDef;
 import org.tensorflow.proto.ConfigProto;
 import org.tensorflow.proto.GPUOptions;
 import org.tensorflow.proto.JobDef;
 import org.tensorflow.proto.ServerDef;
 import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TFloat64;
 
 /**
  * This process's replica in a data-parallel job on TensorFlow's own distributed runtime: a gRPC
@@ -49,6 +52,10 @@ public final class DistContext implements AutoCloseable {
   /** Instance keys below this are reserved for the context's own barrier. */
   private static final int FIRST_USER_INSTANCE_KEY = 100;
   private static final int BARRIER_INSTANCE_KEY = 1;
+  /** Instance keys of {@link #chiefValues} (after the barrier's forward and backward keys). */
+  private static final int CHIEF_VALUES_INSTANCE_KEY = 3;
+  /** Longest vector {@link #chiefValues} carries (one fixed shape per instance key). */
+  static final int CHIEF_VALUES_MAX = 8;
 
   private final DistSettings settings;
   private final List<String> addresses;
@@ -58,6 +65,10 @@ public final class DistContext implements AutoCloseable {
   private Graph barrierGraph;
   private Session barrierSession;
   private Operand<TFloat32> barrierValue;
+  private Graph chiefGraph;
+  private Session chiefSession;
+  private Placeholder<TFloat64> chiefIn;
+  private Operand<TFloat64> chiefOut;
 
   private DistContext(DistSettings settings, List<String> addresses, Server server, PeerMonitor monitor) {
     this.settings = settings;
@@ -274,6 +285,47 @@ public final class DistContext implements AutoCloseable {
     }
   }
 
+  /**
+   * Rank 0's {@code values} on every rank (what the others pass is ignored): for the few numbers
+   * rank 0 decides before the other ranks can build their graphs, e.g. the batch a checkpoint
+   * only rank 0 reads implies. Every rank must call it at the same point, with as many values
+   * (at most {@value #CHIEF_VALUES_MAX}); exact for integers below 2^53. A world of one returns
+   * {@code values}.
+   */
+  public long[] chiefValues(long... values) {
+    if (values.length > CHIEF_VALUES_MAX) {
+      throw new IllegalArgumentException("at most " + CHIEF_VALUES_MAX + " values, got " + values.length);
+    }
+    if (server == null) {
+      return values.clone();
+    }
+    synchronized (this) {
+      if (chiefSession == null) {
+        chiefGraph = new Graph();
+        Ops tf = place(Ops.create(chiefGraph));
+        chiefIn = tf.placeholder(TFloat64.class, Placeholder.shape(Shape.of(CHIEF_VALUES_MAX)));
+        // Rank 0 sends its values, the others zeros: the sum is rank 0's vector, exactly.
+        chiefOut = new Collectives(tf, world(), isChief(), new AtomicInteger(CHIEF_VALUES_INSTANCE_KEY),
+            settings.collectiveTimeout().toSeconds(), Collectives.DEFAULT_BUCKET_BYTES)
+            .allReduceSum(chiefIn);
+        chiefSession = newSession(chiefGraph);
+      }
+      double[] mine = new double[CHIEF_VALUES_MAX];
+      for (int i = 0; i < values.length && isChief(); i++) {
+        mine[i] = values[i];
+      }
+      long[] out = new long[values.length];
+      try (TFloat64 in = TFloat64.vectorOf(mine);
+          Result r = run(() -> chiefSession.runner().feed(chiefIn, in).fetch(chiefOut).run())) {
+        TFloat64 sum = (TFloat64) r.get(0);
+        for (int i = 0; i < out.length; i++) {
+          out[i] = (long) sum.getDouble(i);
+        }
+      }
+      return out;
+    }
+  }
+
   /** Final barrier so no rank leaves while others still need it, then stops watching peers. */
   public void finish() {
     barrier();
@@ -287,6 +339,11 @@ public final class DistContext implements AutoCloseable {
       barrierSession.close();
       barrierGraph.close();
       barrierSession = null;
+    }
+    if (chiefSession != null) {
+      chiefSession.close();
+      chiefGraph.close();
+      chiefSession = null;
     }
     // TF's Server.stop/close are unimplemented for gRPC servers: the server lives until the JVM ends.
   }

@@ -12,9 +12,9 @@ import org.scrl4j.checkpoint.CheckpointSchedule;
 import org.scrl4j.checkpoint.CheckpointState;
 import org.scrl4j.checkpoint.CheckpointStore;
 import org.scrl4j.common.Progress;
+import org.scrl4j.common.UserError;
 import org.scrl4j.config.Config;
 import org.scrl4j.config.ConfigPrinter;
-import org.scrl4j.data.EpochPlan;
 import org.scrl4j.data.ImageSource;
 import org.scrl4j.data.InputPipeline;
 import org.scrl4j.dist.DistContext;
@@ -47,21 +47,62 @@ public final class Pretraining implements AutoCloseable {
 
   public Pretraining(Config cfg, DistContext dist, ImageSource train, ImageSource val, Path saveDir,
       Path loadDir) {
-    this.cfg = cfg;
     this.dist = dist;
     this.saveDir = saveDir;
-    this.batch = cfg.train().batchSizeTrain();
     // Before any graph (minutes for ResNet-50): a bad load_dir or an incompatible checkpoint fails
     // at once. Only rank 0 reads it; the others receive its values (save_dir need not be shared).
-    resume = dist.isChief()
-        ? CheckpointStore.resolveResume(saveDir, loadDir.equals(saveDir) ? null : loadDir,
-            cfg.network().name(), cfg.network().width(), cfg.method(),
-            EpochPlan.shardSize(train.size(), dist.rank(), dist.world(), true))
-        : Optional.empty();
-    graph = new PretrainingGraph(cfg, dist, train, val);
+    Optional<Checkpoint> found = Optional.empty();
+    int perProcess = cfg.train().batchSizeTrain();
+    UserError refused = null;
+    if (dist.isChief()) {
+      try {
+        found = CheckpointStore.resolveResume(saveDir, loadDir.equals(saveDir) ? null : loadDir,
+            cfg.network().name(), cfg.network().width(), cfg.method(), train.size(), dist.world());
+        if (found.isPresent()) {
+          perProcess = ResumeBatch.perProcess(found.get().state(), found.get().dir(), perProcess,
+              dist.world());
+        }
+      } catch (UserError e) {
+        refused = e;
+      }
+    }
+    // Every rank builds its graph with rank 0's batch (the checkpoint's global batch, shared out);
+    // 0 says rank 0 cannot resume, so the others stop with it instead of waiting for it.
+    long agreed = dist.chiefValues(refused == null ? perProcess : 0)[0];
+    if (refused != null) {
+      throw refused;
+    }
+    if (agreed <= 0) {
+      throw new UserError("rank 0 cannot resume pre-training from its save_dir (its log says why);"
+          + " rank " + dist.rank() + " stops with it");
+    }
+    this.batch = (int) agreed;
+    this.cfg = ResumeBatch.withBatch(cfg, batch);
+    this.resume = found;
+    graph = new PretrainingGraph(this.cfg, dist, train, val);
     input = graph.input();
     session = graph.session();
     stepsPerEpoch = graph.stepsPerEpoch();
+    resume.ifPresent(c -> warnOnOtherStepsPerEpoch(c.state(), c.dir()));
+  }
+
+  /**
+   * Same global batch, yet another epoch length: a world size that does not divide the training
+   * set pads the shards differently (EpochPlan), which can add or drop a step per epoch and so
+   * stretch the schedule a little. Rare and small, but said.
+   */
+  private void warnOnOtherStepsPerEpoch(CheckpointState state, Path where) {
+    if (state.worldSize() <= 0 || state.globalBatch() <= 0) {
+      return;
+    }
+    long was = state.datasetSize() / (state.globalBatch() / state.worldSize());
+    int cap = cfg.train().maxStepsPerEpoch();
+    was = cap > 0 ? Math.min(cap, was) : was;
+    if (was != stepsPerEpoch) {
+      log.warn("{} had {} steps per epoch on {} process(es), this run has {} on {}: the learning-rate"
+          + " and momentum schedules follow this run's count", where, was, state.worldSize(),
+          stepsPerEpoch, dist.world());
+    }
   }
 
   public Outcome run() throws IOException {
@@ -121,7 +162,8 @@ public final class Pretraining implements AutoCloseable {
             long seen = (i + 1) * batch * dist.world();
             lastCheckpoint = save(store, new CheckpointState(epoch - 1, globalStep, seen, best, bestEpoch,
                 cfg.network().name(), cfg.network().width(), cfg.method(), input.imagesPerEpoch(),
-                cfg.seed(), configYaml, CheckpointState.currentVersion()), false, false, lastCheckpoint);
+                dist.world(), batch * dist.world(), cfg.seed(), configYaml,
+                CheckpointState.currentVersion()), false, false, lastCheckpoint);
             schedule.saved();
           }
         }
@@ -145,7 +187,8 @@ public final class Pretraining implements AutoCloseable {
         boolean snapshot = schedule.isSnapshot(epoch) || newBest;
         lastCheckpoint = save(store, new CheckpointState(epoch, globalStep, 0, best, bestEpoch,
             cfg.network().name(), cfg.network().width(), cfg.method(), input.imagesPerEpoch(),
-            cfg.seed(), configYaml, CheckpointState.currentVersion()), snapshot, newBest, lastCheckpoint);
+            dist.world(), batch * dist.world(), cfg.seed(), configYaml, CheckpointState.currentVersion()),
+            snapshot, newBest, lastCheckpoint);
         schedule.saved();
         if (tb != null) {
           tb.flush();

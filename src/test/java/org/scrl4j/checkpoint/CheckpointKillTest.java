@@ -25,7 +25,7 @@ class CheckpointKillTest {
 
   static CheckpointState state(int epoch) {
     return new CheckpointState(epoch, epoch * 10L, 0, epoch % 3 == 0 ? epoch : 0, epoch / 3 * 3,
-        "resnet50", 1, "byol", 100, 1, "seed: 1\n", "test");
+        "resnet50", 1, "byol", 100, 1, 32, 1, "seed: 1\n", "test");
   }
 
   @Test

@@ -20,7 +20,7 @@ class CheckpointStateTest {
       old = new String(in.readAllBytes(), StandardCharsets.UTF_8);
     }
     CheckpointState.Stored s = CheckpointState.fromJson(old);
-    assertEquals(new CheckpointState(3, 300, 0, 12.5, 3, "resnet18", 8, "scrl", 60000, 7, CONFIG,
+    assertEquals(new CheckpointState(3, 300, 0, 12.5, 3, "resnet18", 8, "scrl", 60000, 0, 0, 7, CONFIG,
         "0.1.0"), s.state());
     assertEquals(1234, s.weightsBytes());
     // what this build writes is the same text
@@ -30,7 +30,7 @@ class CheckpointStateTest {
   @Test
   void roundTrip() {
     CheckpointState s = new CheckpointState(1, Long.MAX_VALUE / 3, 17, 0.1 + 0.2, 1, "resnet50", 64,
-        "byol", 1281167, -5, CONFIG, "dev");
+        "byol", 1281167, 8, 4096, -5, CONFIG, "dev");
     CheckpointState.Stored back = CheckpointState.fromJson(s.toJson(99));
     assertEquals(s, back.state());
     assertEquals(99, back.weightsBytes());

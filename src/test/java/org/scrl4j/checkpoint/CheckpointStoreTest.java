@@ -19,7 +19,7 @@ class CheckpointStoreTest {
   @TempDir Path tmp;
 
   static CheckpointState state(int epoch, long step, double best, int bestEpoch) {
-    return new CheckpointState(epoch, step, 0, best, bestEpoch, "resnet50", 1, "scrl", 1000, 7,
+    return new CheckpointState(epoch, step, 0, best, bestEpoch, "resnet50", 1, "scrl", 1000, 1, 256, 7,
         "train:\n  optim: {lr: 0.45}\nnote: \"quoted\" \\ tab\there ünïcode\n", "test");
   }
 
@@ -135,7 +135,7 @@ class CheckpointStoreTest {
   void midEpochStateRoundTrips() throws IOException {
     CheckpointStore store = CheckpointStore.create(tmp);
     CheckpointState s = new CheckpointState(4, 457, 1792, 33.25, 3, "resnet101", 2, "byol", 1281167,
-        -5, "{}", "0.1.0");
+        2, 512, -5, "{}", "0.1.0");
     store.save(s, TestTensors.weights(1, 8, 457), false, false);
     Checkpoint c = CheckpointStore.findLatest(tmp).orElseThrow();
     assertEquals(s, c.state());
@@ -190,20 +190,20 @@ class CheckpointStoreTest {
   @Test
   void resolveResumeChoosesAndValidates() throws IOException {
     Path save = tmp.resolve("save");
-    assertEquals(Optional.empty(), CheckpointStore.resolveResume(save, null, "resnet50", 1, "scrl", 1000));
+    assertEquals(Optional.empty(), CheckpointStore.resolveResume(save, null, "resnet50", 1, "scrl", 1000, 1));
     UserError none = assertThrows(UserError.class,
-        () -> CheckpointStore.resolveResume(save, tmp.resolve("empty"), "resnet50", 1, "scrl", 1000));
+        () -> CheckpointStore.resolveResume(save, tmp.resolve("empty"), "resnet50", 1, "scrl", 1000, 1));
     assertTrue(none.getMessage().startsWith("load_dir "), none.getMessage());
 
     CheckpointStore store = CheckpointStore.create(save);
     save(store, state(2, 20, 0, 0), true, false);
-    assertEquals(2, CheckpointStore.resolveResume(save, null, "resnet50", 1, "scrl", 1000).orElseThrow()
+    assertEquals(2, CheckpointStore.resolveResume(save, null, "resnet50", 1, "scrl", 1000, 1).orElseThrow()
         .state().epoch());
     Path other = tmp.resolve("fresh");
-    assertEquals(20, CheckpointStore.resolveResume(other, save, "resnet50", 1, "scrl", 999).orElseThrow()
+    assertEquals(20, CheckpointStore.resolveResume(other, save, "resnet50", 1, "scrl", 999, 1).orElseThrow()
         .state().globalStep(), "an explicit load_dir wins over an empty save_dir");
     UserError mismatch = assertThrows(UserError.class,
-        () -> CheckpointStore.resolveResume(save, null, "resnet18", 1, "scrl", 1000));
+        () -> CheckpointStore.resolveResume(save, null, "resnet18", 1, "scrl", 1000, 1));
     assertTrue(mismatch.getMessage().contains("resnet18") && mismatch.getMessage().contains("checkpoint_2"),
         mismatch.getMessage());
   }

@@ -79,7 +79,7 @@ class CheckpointVariablesTest {
   }
 
   private static CheckpointState state() {
-    return new CheckpointState(1, 77, 0, 0, 0, "resnet18", 1, "byol", 10, 1, "{}", "test");
+    return new CheckpointState(1, 77, 0, 0, 0, "resnet18", 1, "byol", 10, 1, 8, 1, "{}", "test");
   }
 
   @Test

@@ -72,7 +72,7 @@ class ExportCommandTest {
         w.put("target/backbone/" + e.getKey(), NpyArray.of(other, tf.shape()));
       }
       w.put("global_step", NpyArray.of(new long[] {10L * epoch}));
-      CheckpointState state = new CheckpointState(epoch, 10L * epoch, 0, 0, 0, arch, width, "byol", 100, 1,
+      CheckpointState state = new CheckpointState(epoch, 10L * epoch, 0, 0, 0, arch, width, "byol", 100, 1, 32, 1,
           configYaml, "test");
       store.save(state, w, true, false);
     }

@@ -16,6 +16,7 @@ import org.scrl4j.data.Pipelines;
 import org.scrl4j.dist.Collectives;
 import org.scrl4j.dist.DistContext;
 import org.scrl4j.io.NpyArray;
+import org.scrl4j.io.Npz;
 import org.scrl4j.method.ExperimentSpec;
 import org.scrl4j.model.ForwardContext;
 import org.scrl4j.model.ParamStore;
@@ -23,6 +24,7 @@ import org.tensorflow.Graph;
 import org.tensorflow.Result;
 import org.tensorflow.Session;
 import org.tensorflow.Tensor;
+import org.tensorflow.op.Op;
 import org.tensorflow.op.Ops;
 import org.tensorflow.types.TFloat32;
 
@@ -51,13 +53,21 @@ public final class LinearEvaluation {
   /**
    * The probe on a pre-trained backbone.
    *
+   * <p>With several replicas every rank uses rank 0's backbone (broadcast in the graph, as
+   * pre-training does), so only rank 0 needs the weights: a checkpoint only rank 0 can read
+   * evaluates without a shared folder.
+   *
    * @param backbone the online backbone's variables by full TF name ("online/backbone/..."), e.g.
-   *     a checkpoint's weights
+   *     a checkpoint's weights; may be null on ranks other than 0
    */
   public static Outcome run(Config cfg, DistContext dist, ImageSource train, ImageSource val,
       Map<String, NpyArray> backbone) {
-    Objects.requireNonNull(backbone, "backbone weights");
-    return evaluate(cfg, dist, train, val, store -> ProbeFeatures.pretrained(store, cfg, backbone));
+    if (dist.isChief() || dist.world() == 1) {
+      Objects.requireNonNull(backbone, "backbone weights");
+    }
+    return evaluate(cfg, dist, train, val, store -> backbone != null
+        ? ProbeFeatures.pretrained(store, cfg, backbone)
+        : ProbeFeatures.fromChief(store, cfg));
   }
 
   /** The same probe on a randomly initialised backbone of the same architecture (config seed). */
@@ -100,11 +110,24 @@ public final class LinearEvaluation {
           train.numClasses(), batches.features(), batches.labels(), batches.stepsPerEpoch());
       FeatureCache cache = new FeatureCache(tf, dist, collectives, features.dim(),
           cfg.eval().standardizeFeatures());
+      // Rank 0's backbone on every rank: the others may not have read it (bit-exact, x + 0).
+      Op fromChief = collectives != null && features instanceof ProbeFeatures.Backbone
+          ? collectives.assignFromChief(store.in(ProbeFeatures.BACKBONE_SCOPE).stream()
+              .map(ParamStore.Param::variable).toList())
+          : null;
 
       try (Session session = dist.newSession(graph)) {
         store.initialize(session, cfg.seed());
         probe.initialize(session);
         features.load(store, session);
+        if (fromChief != null) {
+          dist.run(() -> {
+            session.runner().addTarget(fromChief).run().close();
+            return null;
+          });
+          // Only rank 0 writes results, so this line is how another rank shows what it probed.
+          log.info("rank {}: probed backbone sha256 {}", dist.rank(), backboneDigest(store, session));
+        }
         FeatureSet valSet = cache.collect(session, valPass, "validation");
         if (batches instanceof CachedBatches cached) {
           FeatureSet trainSet = cache.collect(session, cached.source(), "training images (cached)");
@@ -118,6 +141,17 @@ public final class LinearEvaluation {
         return train(cfg, dist, session, probe, batches, valSet);
       }
     }
+  }
+
+  /** {@link Npz#sha256} of the backbone variables as a checkpoint holds them (name, TF layout). */
+  static String backboneDigest(ParamStore store, Session session) {
+    List<ParamStore.Param> params = store.in(ProbeFeatures.BACKBONE_SCOPE);
+    Map<String, float[]> values = store.read(session, params);
+    Map<String, NpyArray> arrays = new LinkedHashMap<>();
+    for (ParamStore.Param p : params) {
+      arrays.put(p.name(), NpyArray.of(values.get(p.name()), p.dims()));
+    }
+    return Npz.sha256(arrays);
   }
 
   /** A centre-crop pass over a split (validation, or the training split for the cache). */

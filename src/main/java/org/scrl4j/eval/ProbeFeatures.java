@@ -21,6 +21,9 @@ import org.tensorflow.types.TFloat32;
  */
 sealed interface ProbeFeatures permits ProbeFeatures.Backbone, ProbeFeatures.Pixels {
 
+  /** Where the probed backbone's variables live in the evaluation graph. */
+  String BACKBONE_SCOPE = "online/backbone";
+
   /** Length of one image's feature vector. */
   long dim();
 
@@ -32,13 +35,22 @@ sealed interface ProbeFeatures permits ProbeFeatures.Backbone, ProbeFeatures.Pix
 
   /** A pre-trained backbone: the online backbone of {@code weights} (full TF names). */
   static ProbeFeatures pretrained(ParamStore store, Config cfg, Map<String, NpyArray> weights) {
-    return new Backbone(ResNet.create(store, "online/backbone", ExperimentSpec.arch(cfg)),
+    return new Backbone(ResNet.create(store, BACKBONE_SCOPE, ExperimentSpec.arch(cfg)),
         Optional.of(weights));
+  }
+
+  /**
+   * A pre-trained backbone whose weights this rank does not hold: initialised from the seed here,
+   * then overwritten with rank 0's by the caller's broadcast.
+   */
+  static ProbeFeatures fromChief(ParamStore store, Config cfg) {
+    return new Backbone(ResNet.create(store, BACKBONE_SCOPE, ExperimentSpec.arch(cfg)),
+        Optional.empty());
   }
 
   /** The same architecture as initialised from the config's seed, never trained. */
   static ProbeFeatures randomInit(ParamStore store, Config cfg) {
-    return new Backbone(ResNet.create(store, "online/backbone", ExperimentSpec.arch(cfg)),
+    return new Backbone(ResNet.create(store, BACKBONE_SCOPE, ExperimentSpec.arch(cfg)),
         Optional.empty());
   }
 

@@ -64,10 +64,7 @@ public final class Experiment {
       LinearEvaluation.Outcome linear = null;
       if (cfg.eval().enabled()) {
         if (weights == null) {
-          Checkpoint c = CheckpointStore.requireLatest(loadDir);
-          c.state().requireCompatible(cfg.network().name(), cfg.network().width(), cfg.method(), c.dir());
-          log.info("linear evaluation of {}", c.dir());
-          weights = c.readWeights();
+          weights = chiefCheckpointWeights(cfg, dist, loadDir);
         }
         if (val == null) {
           throw new UserError("linear evaluation needs a validation split in " + cfg.dataset().root()
@@ -80,6 +77,37 @@ public final class Experiment {
       }
       return new Result(saveDir, pre, linear);
     }
+  }
+
+  /**
+   * Linear evaluation alone: rank 0 reads the newest checkpoint of load_dir; the other ranks get
+   * its backbone through LinearEvaluation's broadcast (null here), as pre-training does, so
+   * load_dir need not be shared. Rank 0's failure to read it stops the others too (one line
+   * each) instead of leaving them waiting for it.
+   */
+  private static Map<String, NpyArray> chiefCheckpointWeights(Config cfg, DistContext dist,
+      Path loadDir) throws IOException {
+    Map<String, NpyArray> weights = null;
+    UserError refused = null;
+    if (dist.isChief()) {
+      try {
+        Checkpoint c = CheckpointStore.requireLatest(loadDir);
+        c.state().requireCompatible(cfg.network().name(), cfg.network().width(), cfg.method(), c.dir());
+        log.info("linear evaluation of {}", c.dir());
+        weights = c.readWeights();
+      } catch (UserError e) {
+        refused = e;
+      }
+    }
+    boolean chiefHasThem = dist.chiefValues(refused == null ? 1 : 0)[0] == 1;
+    if (refused != null) {
+      throw refused;
+    }
+    if (!chiefHasThem) {
+      throw new UserError("rank 0 cannot read a checkpoint in its load_dir (its log says why);"
+          + " rank " + dist.rank() + " stops with it");
+    }
+    return weights;
   }
 
   private static void result(DistContext dist, Path saveDir, String line) throws IOException {

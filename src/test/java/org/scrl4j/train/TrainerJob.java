@@ -57,15 +57,25 @@ final class TrainerJob implements AutoCloseable {
    */
   Process launch(String name, int rank, int world, int port, Path config, String... flags)
       throws IOException {
+    List<String> all = new ArrayList<>(List.of(flags));
+    if (world > 1) {
+      all.addAll(List.of("--num_machines", Integer.toString(world), "--machine_rank",
+          Integer.toString(rank), "--dist_url", "tcp://127.0.0.1:" + port));
+    }
+    return launchWith(name, List.of(), config, all.toArray(new String[0]));
+  }
+
+  /**
+   * {@code prefix java ... train --config config flags}: the flags carry any dist flags, the prefix
+   * may run the JVM elsewhere (e.g. {@code ip netns exec NS}).
+   */
+  Process launchWith(String name, List<String> prefix, Path config, String... flags) throws IOException {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    List<String> cmd = new ArrayList<>(List.of(java, "-Xmx1g", "-XX:+UseSerialGC",
+    List<String> cmd = new ArrayList<>(prefix);
+    cmd.addAll(List.of(java, "-Xmx1g", "-XX:+UseSerialGC",
         "-cp", System.getProperty("java.class.path"), Main.class.getName(), "train",
         "--config", config.toString(), "--dist_timeout_seconds", "60"));
     cmd.addAll(List.of(flags));
-    if (world > 1) {
-      cmd.addAll(List.of("--num_machines", Integer.toString(world), "--machine_rank",
-          Integer.toString(rank), "--dist_url", "tcp://127.0.0.1:" + port));
-    }
     ProcessBuilder pb = new ProcessBuilder(cmd);
     pb.environment().put("TF_CPP_MIN_LOG_LEVEL", "2");
     pb.redirectErrorStream(true);
@@ -110,5 +120,13 @@ final class TrainerJob implements AutoCloseable {
   @Override
   public void close() {
     started.forEach(Process::destroyForcibly);
+    for (Process p : started) {
+      try {
+        p.waitFor(10, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
   }
 }

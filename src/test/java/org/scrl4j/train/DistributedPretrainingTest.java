@@ -7,16 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.scrl4j.checkpoint.CheckpointStore;
-import org.scrl4j.cli.Main;
 import org.scrl4j.dist.ReplicaLostError;
 import org.scrl4j.io.NpyArray;
 import org.scrl4j.io.Npz;
@@ -26,12 +22,13 @@ import org.scrl4j.io.Npz;
  * test holds both processes), on a tiny SCRL config over Fashion-MNIST idx files.
  */
 class DistributedPretrainingTest {
-  private static final Path FASHION = Path.of("/usr/share/datasets/fashion-mnist");
-  /** What every rank logs at the end of pre-training, before the digest (Pretraining). */
-  private static final String FINGERPRINT = "final variables sha256";
-
   @TempDir Path dir;
-  private final List<Process> started = new ArrayList<>();
+  private TrainerJob job;
+
+  @BeforeEach
+  void newJob() {
+    job = new TrainerJob(dir);
+  }
 
   /**
    * After two synchronous steps both ranks hold bit-identical variables (gradients, BN moments and
@@ -39,19 +36,19 @@ class DistributedPretrainingTest {
    */
   @Test
   void twoRanksStayBitIdentical() throws Exception {
-    Path config = writeConfig(1);
-    int port = freePort();
+    Path config = job.tinyConfig("tiny1", 1, false);
+    int port = TrainerJob.freePort();
     Path two = dir.resolve("two");
     try {
-      Process r0 = launch(config, two.resolve("run"), 0, 2, port, 16, "r0");
-      Process r1 = launch(config, two.resolve("run"), 1, 2, port, 16, "r1");
-      assertEquals(0, await(r0, 600), () -> log("r0"));
-      assertEquals(0, await(r1, 300), () -> log("r1"));
+      Process r0 = launch(job, config, two.resolve("run"), 0, 2, port, 16, "r0");
+      Process r1 = launch(job, config, two.resolve("run"), 1, 2, port, 16, "r1");
+      assertEquals(0, TrainerJob.await(r0, 600), () -> job.log("r0"));
+      assertEquals(0, TrainerJob.await(r1, 300), () -> job.log("r1"));
     } finally {
-      started.forEach(Process::destroyForcibly);
+      job.close();
     }
     Map<String, NpyArray> a = finalVariables(two.resolve("run"), "r0");
-    assertEquals(fingerprint("r0"), fingerprint("r1"), "rank 0 and rank 1 differ");
+    assertEquals(job.fingerprint("r0"), job.fingerprint("r1"), "rank 0 and rank 1 differ");
     assertEquals(2L, a.get("global_step").longs()[0]);
     double moved = 0;
     for (String k : a.keySet()) {
@@ -94,23 +91,23 @@ class DistributedPretrainingTest {
    */
   @Test
   void twoRanksMatchOneProcessOnTheGlobalBatch() throws Exception {
-    Path config = writeConfig(1);
-    int port = freePort();
+    Path config = job.tinyConfig("tiny1", 1, false);
+    int port = TrainerJob.freePort();
     Path two = dir.resolve("two");
     Path one = dir.resolve("one");
     try {
-      Process r0 = launch(config, two.resolve("run"), 0, 2, port, 16, "r0");
-      Process r1 = launch(config, two.resolve("run"), 1, 2, port, 16, "r1");
-      assertEquals(0, await(r0, 600), () -> log("r0"));
-      assertEquals(0, await(r1, 300), () -> log("r1"));
-      Process single = launch(config, one.resolve("run"), 0, 1, port, 32, "single");
-      assertEquals(0, await(single, 600), () -> log("single"));
+      Process r0 = launch(job, config, two.resolve("run"), 0, 2, port, 16, "r0");
+      Process r1 = launch(job, config, two.resolve("run"), 1, 2, port, 16, "r1");
+      assertEquals(0, TrainerJob.await(r0, 600), () -> job.log("r0"));
+      assertEquals(0, TrainerJob.await(r1, 300), () -> job.log("r1"));
+      Process single = launch(job, config, one.resolve("run"), 0, 1, port, 32, "single");
+      assertEquals(0, TrainerJob.await(single, 600), () -> job.log("single"));
     } finally {
-      started.forEach(Process::destroyForcibly);
+      job.close();
     }
     Map<String, NpyArray> a = finalVariables(two.resolve("run"), "r0");
     Map<String, NpyArray> s = finalVariables(one.resolve("run"), "single");
-    assertEquals(fingerprint("r0"), fingerprint("r1"), "rank 0 and rank 1 differ");
+    assertEquals(job.fingerprint("r0"), job.fingerprint("r1"), "rank 0 and rank 1 differ");
     assertEquals(a.keySet(), s.keySet());
     assertEquals(2L, a.get("global_step").longs()[0]);
     double moved = 0;
@@ -157,37 +154,37 @@ class DistributedPretrainingTest {
    */
   @Test
   void lostRankStopsThePeerAndARestartResumes() throws Exception {
-    Path config = writeConfig(4);
+    Path config = job.tinyConfig("tiny4", 4, false);
     Path run = dir.resolve("run");
     try {
-      int port = freePort();
-      Process r0 = launch(config, run, 0, 2, port, 16, "k0");
-      Process r1 = launch(config, run, 1, 2, port, 16, "k1");
+      int port = TrainerJob.freePort();
+      Process r0 = launch(job, config, run, 0, 2, port, 16, "k0");
+      Process r1 = launch(job, config, run, 1, 2, port, 16, "k1");
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(600);
       while (!Files.exists(run.resolve("checkpoint_last")) && System.nanoTime() < deadline
           && r0.isAlive()) {
         Thread.sleep(100);
       }
-      assertTrue(Files.exists(run.resolve("checkpoint_last")), () -> "no checkpoint\n" + log("k0"));
+      assertTrue(Files.exists(run.resolve("checkpoint_last")), () -> "no checkpoint\n" + job.log("k0"));
       r1.destroyForcibly();
-      assertEquals(ReplicaLostError.EXIT_CODE, await(r0, 90), () -> log("k0"));
-      assertTrue(log("k0").contains("lost rank 1"), () -> log("k0"));
-      assertTrue(!log("k0").contains(FINGERPRINT), "rank 0 finished before the kill");
+      assertEquals(ReplicaLostError.EXIT_CODE, TrainerJob.await(r0, 90), () -> job.log("k0"));
+      assertTrue(job.log("k0").contains("lost rank 1"), () -> job.log("k0"));
+      assertTrue(!job.log("k0").contains(TrainerJob.FINGERPRINT), "rank 0 finished before the kill");
 
-      int port2 = freePort();
-      Process s0 = launch(config, run, 0, 2, port2, 16, "s0");
-      Process s1 = launch(config, run, 1, 2, port2, 16, "s1");
-      assertEquals(0, await(s0, 600), () -> log("s0"));
-      assertEquals(0, await(s1, 300), () -> log("s1"));
-      assertTrue(log("s0").contains("resuming from"), () -> log("s0"));
-      assertTrue(log("s1").contains("resuming with rank 0 at epoch"), () -> log("s1"));
+      int port2 = TrainerJob.freePort();
+      Process s0 = launch(job, config, run, 0, 2, port2, 16, "s0");
+      Process s1 = launch(job, config, run, 1, 2, port2, 16, "s1");
+      assertEquals(0, TrainerJob.await(s0, 600), () -> job.log("s0"));
+      assertEquals(0, TrainerJob.await(s1, 300), () -> job.log("s1"));
+      assertTrue(job.log("s0").contains("resuming from"), () -> job.log("s0"));
+      assertTrue(job.log("s1").contains("resuming with rank 0 at epoch"), () -> job.log("s1"));
     } finally {
-      started.forEach(Process::destroyForcibly);
+      job.close();
     }
     Map<String, NpyArray> a = finalVariables(run, "s0");
     assertEquals(8L, a.get("global_step").longs()[0]);
     // rank 1's variables (global step included) are rank 0's, bit for bit
-    assertEquals(fingerprint("s0"), fingerprint("s1"), "rank 0 and rank 1 differ");
+    assertEquals(job.fingerprint("s0"), job.fingerprint("s1"), "rank 0 and rank 1 differ");
   }
 
   /**
@@ -196,76 +193,17 @@ class DistributedPretrainingTest {
    */
   private Map<String, NpyArray> finalVariables(Path saveDir, String rank0Log) throws IOException {
     Map<String, NpyArray> v = CheckpointStore.requireLatest(saveDir).readWeights();
-    assertEquals(fingerprint(rank0Log), Npz.sha256(v), "the last checkpoint is not rank 0's final state");
+    assertEquals(job.fingerprint(rank0Log), Npz.sha256(v), "the last checkpoint is not rank 0's final state");
     return v;
   }
 
-  /** The SHA-256 of the final variables a trainer process logged (every rank logs one). */
-  private String fingerprint(String name) {
-    Matcher m = Pattern.compile(Pattern.quote(FINGERPRINT) + " ([0-9a-f]{64})").matcher(log(name));
-    assertTrue(m.find(), () -> name + " logged no fingerprint of its final variables\n" + log(name));
-    return m.group(1);
-  }
-
-  private Path writeConfig(int epochs) throws IOException {
-    Path f = dir.resolve("tiny" + epochs + ".yaml");
-    Files.writeString(f, String.join("\n",
-        "network:",
-        "  name: resnet18",
-        "  width: 8",
-        "  proj_head: {input_size: 64, hidden_size: 64, output_size: 32}",
-        "  scrl: {enabled: true, min_size: 16}",
-        "dataset: {root: " + FASHION + ", format: idx, max_images: 128, max_eval_images: 64}",
-        "augment: {input_size: 64}",
-        "train: {max_epochs: " + epochs + ", max_steps_per_epoch: 2, warmup_epochs: 0,"
-            + " online_eval: false, snapshot_interval: 1, num_workers: 2}",
-        "eval: {enabled: false}",
-        ""));
-    return f;
-  }
-
-  /** One trainer process: rank {@code rank} of {@code world} machines with one device each. */
-  private Process launch(Path config, Path saveDir, int rank, int world, int port,
-      int batch, String name) throws IOException {
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    List<String> cmd = new ArrayList<>(List.of(java, "-Xmx1g", "-XX:+UseSerialGC",
-        "-cp", System.getProperty("java.class.path"), Main.class.getName(), "train",
-        "--config", config.toString(), "--save_dir", saveDir.toString(),
-        "--train/batch_size_train", Integer.toString(batch), "--dist_timeout_seconds", "60"));
-    if (world > 1) {
-      cmd.addAll(List.of("--num_machines", Integer.toString(world), "--machine_rank",
-          Integer.toString(rank), "--dist_url", "tcp://127.0.0.1:" + port));
-    }
-    ProcessBuilder pb = new ProcessBuilder(cmd);
-    pb.environment().put("TF_CPP_MIN_LOG_LEVEL", "2");
-    pb.redirectErrorStream(true);
-    pb.redirectOutput(dir.resolve(name + ".log").toFile());
-    Process p = pb.start();
-    started.add(p);
-    return p;
-  }
-
-  private String log(String name) {
-    try {
-      Path f = dir.resolve(name + ".log");
-      return Files.exists(f) ? Files.readString(f) : "";
-    } catch (IOException e) {
-      return e.toString();
-    }
-  }
-
-  private static int await(Process p, long seconds) throws InterruptedException {
-    if (!p.waitFor(seconds, TimeUnit.SECONDS)) {
-      p.destroyForcibly();
-      throw new AssertionError("trainer did not exit within " + seconds + " s");
-    }
-    return p.exitValue();
-  }
-
-  private static int freePort() throws IOException {
-    try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
-      int p = s.getLocalPort();
-      return p + 4 > 65535 ? p - 8 : p;
-    }
+  /**
+   * One trainer process of {@code job}: rank {@code rank} of {@code world} machines with one device
+   * each, {@code batch} per process, two steps per epoch.
+   */
+  private static Process launch(TrainerJob job, Path config, Path saveDir, int rank, int world,
+      int port, int batch, String name) throws IOException {
+    return job.launch(name, rank, world, port, config, "--save_dir", saveDir.toString(),
+        "--train/batch_size_train", Integer.toString(batch), "--train/max_steps_per_epoch", "2");
   }
 }

@@ -49,7 +49,7 @@ public final class ColorJitter {
     Operand<TFloat32> x = inOrder(tf, image, order, b, c, s, h);
     Operand<TBool> applied =
         tf.math.less(tf.gather(u, tf.constant(0), tf.constant(0)), tf.constant((float) p));
-    return tf.select(applied, x, image);
+    return ScalarSelect.of(tf, applied, x, image);
   }
 
   /**
@@ -79,7 +79,7 @@ public final class ColorJitter {
             tf.math.mul(isContrast, ColorOps.greyMean(tf, x)), tf.math.mul(isSaturation, luma));
     Operand<TFloat32> blended = ColorOps.blend(tf, x, reference, f);
     Operand<TBool> isHue = tf.math.equal(op, tf.constant(HUE));
-    return tf.select(isHue, ColorOps.hue(tf, x, hue), blended);
+    return ScalarSelect.of(tf, isHue, ColorOps.hue(tf, x, hue), blended);
   }
 
   private static Operand<TFloat32> indicator(Ops tf, Operand<TInt32> op, int which) {

@@ -42,7 +42,7 @@ public final class ResizeBlur {
     }
     Operand<TBool> applied =
         tf.math.less(tf.gather(u, tf.constant(0), tf.constant(0)), tf.constant(p));
-    return tf.select(applied, blurred, image);
+    return ScalarSelect.of(tf, applied, blurred, image);
   }
 
   /**

@@ -145,7 +145,7 @@ public final class ViewTransforms {
     Operand<TInt32> crop = RandomResizedCrop.sample(tf, hw, streams.nextSeed(), scaleMin, scaleMax);
     Operand<TFloat32> x = RandomResizedCrop.cropAndResize(tf, image, crop, size);
     Operand<TBool> flipped = coin(tf, streams.uniform(), flipProb);
-    x = tf.select(flipped, tf.reverse(x, tf.constant(new int[] {1})), x);
+    x = ScalarSelect.of(tf, flipped, tf.reverse(x, tf.constant(new int[] {1})), x);
     return new CroppedView(x, crop, flipped);
   }
 
@@ -158,7 +158,7 @@ public final class ViewTransforms {
     if (p >= 1) {
       return changed;
     }
-    return tf.select(coin(tf, u, p), changed, x);
+    return ScalarSelect.of(tf, coin(tf, u, p), changed, x);
   }
 
   /** u[] < p for a one-element uniform draw, as a scalar bool. */

@@ -5,6 +5,7 @@ import org.tensorflow.Operand;
 import org.tensorflow.op.Ops;
 import org.tensorflow.types.TBool;
 import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TUint8;
 
 /**
  * Photometric ops on one HWC float image in [0, 1], with torchvision's tensor semantics.
@@ -41,7 +42,7 @@ public final class ColorOps {
         tf.math.add(
             tf.math.mul(factor, image),
             tf.math.mul(tf.math.sub(tf.constant(1f), factor), reference));
-    return BicubicResize.clip01(tf, mixed);
+    return clip01(tf, mixed);
   }
 
   /** Multiplies by the factor (blend with black). */
@@ -61,7 +62,7 @@ public final class ColorOps {
 
   /** Rotates the hue by {@code shift} turns (in [-0.5, 0.5]) in HSV space. */
   public static Operand<TFloat32> hue(Ops tf, Operand<TFloat32> image, Operand<TFloat32> shift) {
-    return BicubicResize.clip01(tf, tf.image.adjustHue(image, shift));
+    return clip01(tf, tf.image.adjustHue(image, shift));
   }
 
   /** Inverts pixels at or above 128/255. */
@@ -73,6 +74,15 @@ public final class ColorOps {
   /** (x - mean) / std with the ImageNet statistics, per channel. */
   public static Operand<TFloat32> normalize(Ops tf, Operand<TFloat32> image) {
     return tf.math.div(tf.math.sub(image, tf.constant(IMAGENET_MEAN)), tf.constant(IMAGENET_STD));
+  }
+
+  /** uint8 [0, 255] to float32 [0, 1]. */
+  public static Operand<TFloat32> toUnit(Ops tf, Operand<TUint8> image) {
+    return tf.math.div(tf.dtypes.cast(image, TFloat32.class), tf.constant(255f));
+  }
+
+  static Operand<TFloat32> clip01(Ops tf, Operand<TFloat32> x) {
+    return tf.clipByValue(x, tf.constant(0f), tf.constant(1f));
   }
 
   static Operand<TFloat32> greyMean(Ops tf, Operand<TFloat32> image) {

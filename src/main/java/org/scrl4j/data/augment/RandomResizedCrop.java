@@ -8,6 +8,7 @@ import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TFloat64;
 import org.tensorflow.types.TInt32;
 import org.tensorflow.types.TInt64;
+import org.tensorflow.types.TUint8;
 
 /**
  * torchvision's {@code RandomResizedCrop}: area fraction U(scale), log-uniform aspect ratio in
@@ -87,11 +88,12 @@ public final class RandomResizedCrop {
   }
 
   /**
-   * Crops {@code crop} = (top, left, height, width) out of an HWC float image and resizes it
-   * bicubically to size x size.
+   * Crops {@code crop} = (top, left, height, width) out of an HWC uint8 image and resizes it
+   * bicubically to size x size, in [0, 1]. The crop is taken from the uint8 image, so only its
+   * pixels are ever converted to float.
    */
   public static Operand<TFloat32> cropAndResize(
-      Ops tf, Operand<TFloat32> image, Operand<TInt32> crop, int size) {
+      Ops tf, Operand<TUint8> image, Operand<TInt32> crop, int size) {
     Operand<TInt32> begin =
         tf.concat(
             Arrays.asList(
@@ -104,7 +106,7 @@ public final class RandomResizedCrop {
                 tf.slice(crop, tf.constant(new int[] {2}), tf.constant(new int[] {2})),
                 tf.constant(new int[] {-1})),
             tf.constant(0));
-    return BicubicResize.resize(tf, tf.slice(image, begin, extent), size, size);
+    return ColorOps.toUnit(tf, BicubicResize.resize(tf, tf.slice(image, begin, extent), size, size));
   }
 
   /** floor(u * n) clamped to n - 1: a uniform integer in {0..n-1} for n >= 1. */

@@ -7,6 +7,7 @@ import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TFloat64;
 import org.tensorflow.types.TInt32;
 import org.tensorflow.types.TInt64;
+import org.tensorflow.types.TUint8;
 
 /**
  * The original's default "blur": with probability p, pick f uniformly from {1.1, 1.2, 1.5},
@@ -35,8 +36,9 @@ public final class ResizeBlur {
                 tf, tf.gather(u, tf.constant(1), tf.constant(0)), tf.constant((double) FACTORS.length)),
             TInt32.class);
     Operand<TInt32> down = tf.gather(tf.constant(downSizes), level, tf.constant(0));
-    Operand<TFloat32> small = BicubicResize.resize(tf, image, tf.stack(java.util.Arrays.asList(down, down)));
-    Operand<TFloat32> blurred = BicubicResize.resize(tf, small, size, size);
+    Operand<TUint8> small =
+        BicubicResize.resize(tf, tf.math.mul(image, tf.constant(255f)), tf.stack(java.util.Arrays.asList(down, down)));
+    Operand<TFloat32> blurred = ColorOps.toUnit(tf, BicubicResize.resize(tf, small, size, size));
     if (p >= 1) {
       return blurred;
     }

@@ -21,11 +21,6 @@ public final class ViewTransforms {
 
   private ViewTransforms() {}
 
-  /** uint8 [0, 255] to float32 [0, 1]. */
-  public static Operand<TFloat32> toUnitFloat(Ops tf, Operand<TUint8> image) {
-    return tf.math.div(tf.dtypes.cast(image, TFloat32.class), tf.constant(255f));
-  }
-
   /**
    * The BYOL/SimCLR view: random resized crop, flip, colour jitter, greyscale, resize blur,
    * solarize, normalise.
@@ -36,7 +31,7 @@ public final class ViewTransforms {
       Ops tf, Operand<TUint8> image, Operand<TInt64> seed, AugmentParams p, int view) {
     RandomStreams streams = new RandomStreams(tf, seed, 6);
     CroppedView base =
-        cropAndFlip(tf, toUnitFloat(tf, image), streams, p.inputSize(), p.cropScaleMin(),
+        cropAndFlip(tf, image, streams, p.inputSize(), p.cropScaleMin(),
             p.cropScaleMax(), p.flipProb());
     Operand<TFloat32> x =
         ColorJitter.apply(tf, base.pixels, streams.nextSeed(), p.jitterProb(), p.brightness(),
@@ -59,7 +54,7 @@ public final class ViewTransforms {
       double scaleMax, double flipProb) {
     RandomStreams streams = new RandomStreams(tf, seed, 2);
     CroppedView base =
-        cropAndFlip(tf, toUnitFloat(tf, image), streams, size, scaleMin, scaleMax, flipProb);
+        cropAndFlip(tf, image, streams, size, scaleMin, scaleMax, flipProb);
     return new AugmentedView(ColorOps.normalize(tf, base.pixels), base.crop, base.flipped);
   }
 
@@ -106,7 +101,7 @@ public final class ViewTransforms {
 
     Operand<TInt32> newSize =
         tf.dtypes.cast(tf.stack(Arrays.asList(newH, newW)), TInt32.class);
-    Operand<TFloat32> resizedImage = BicubicResize.resize(tf, toUnitFloat(tf, image), newSize);
+    Operand<TFloat32> resizedImage = ColorOps.toUnit(tf, BicubicResize.resize(tf, image, newSize));
     Operand<TInt32> begin =
         tf.dtypes.cast(tf.stack(Arrays.asList(top, left, tf.constant(0.0))), TInt32.class);
     Operand<TFloat32> cropped =
@@ -138,7 +133,7 @@ public final class ViewTransforms {
   private record CroppedView(Operand<TFloat32> pixels, Operand<TInt32> crop, Operand<TBool> flipped) {}
 
   private static CroppedView cropAndFlip(
-      Ops tf, Operand<TFloat32> image, RandomStreams streams, int size, double scaleMin,
+      Ops tf, Operand<TUint8> image, RandomStreams streams, int size, double scaleMin,
       double scaleMax, double flipProb) {
     Operand<TInt32> hw =
         tf.slice(tf.shape(image), tf.constant(new int[] {0}), tf.constant(new int[] {2}));

@@ -17,7 +17,7 @@ class BicubicResizeTest {
 
   private static double vsPil(int h, int w) {
     TfRun.Value out = TfRun.run(tf -> List.of(
-        BicubicResize.resize(tf, TfRun.unitImage(tf, 23, 31, 2), h, w))).get(0);
+        BicubicResize.resizeUnit(tf, TfRun.unitImage(tf, 23, 31, 2), h, w))).get(0);
     return TfRun.maxAbsDiff(out, TfRun.golden("pil_resize_23x31_to_" + h + "x" + w));
   }
 
@@ -56,7 +56,7 @@ class BicubicResizeTest {
       var image = TfRun.image(tf, 28, 28, 3);
       AugmentedView paper = ViewTransforms.center(tf, image, 32);
       AugmentedView whole = ViewTransforms.center(tf, image, 32, 0);
-      var plain = ColorOps.normalize(tf, BicubicResize.resize(tf, TfRun.unitImage(tf, 28, 28, 3), 32, 32));
+      var plain = ColorOps.normalize(tf, BicubicResize.resizeUnit(tf, TfRun.unitImage(tf, 28, 28, 3), 32, 32));
       return List.of(paper.crop(), whole.crop(), whole.image(), plain);
     });
     assertArrayEquals(new double[] {7, 7, 14, 14}, out.get(0).data());

@@ -127,7 +127,7 @@ class PretrainAugmentationTest {
         AugmentedView view = ViewTransforms.simple(tf, image, tf.constant(new long[] {1, k}), S,
             p.cropScaleMin(), p.cropScaleMax(), p.flipProb());
         Operand<TFloat32> raw = RandomResizedCrop.cropAndResize(
-            tf, ViewTransforms.toUnitFloat(tf, image), view.crop(), S);
+            tf, image, view.crop(), S);
         return List.of(view.image(), view.crop(), view.flipped(), ColorOps.normalize(tf, raw),
             ColorOps.normalize(tf, tf.reverse(raw, tf.constant(new int[] {1}))));
       });
@@ -176,7 +176,7 @@ class PretrainAugmentationTest {
     int n = 300;
     AugmentParams p = AugmentParams.defaults().withInputSize(32);
     List<List<TfRun.Value>> runs = TfRun.runSeeds(n, (tf, seed) -> {
-      Operand<TFloat32> x = ViewTransforms.toUnitFloat(tf, TfRun.image(tf, 32, 32, 6));
+      Operand<TFloat32> x = ColorOps.toUnit(tf, TfRun.image(tf, 32, 32, 6));
       Operand<TFloat32> blurred = ResizeBlur.apply(tf, x, 32, seed, 0.1);
       Operand<TFloat32> always = ResizeBlur.apply(tf, x, 32, seed, 1.0);
       List<Operand<?>> out = new ArrayList<>();

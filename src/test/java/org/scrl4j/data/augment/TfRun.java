@@ -138,7 +138,7 @@ public final class TfRun {
   }
 
   public static Operand<TFloat32> unitImage(Ops tf, int h, int w, int salt) {
-    return ViewTransforms.toUnitFloat(tf, image(tf, h, w, salt));
+    return ColorOps.toUnit(tf, image(tf, h, w, salt));
   }
 
   /** A golden file from src/test/resources/golden/augment/. */

@@ -1,5 +1,6 @@
 package org.scrl4j.data.augment;
 
+import java.util.List;
 import org.tensorflow.Operand;
 import org.tensorflow.op.Ops;
 import org.tensorflow.types.TBool;
@@ -12,16 +13,11 @@ import org.tensorflow.types.TInt64;
  * contrast, saturation and hue adjustments, each with a factor drawn uniformly from its range, in a
  * uniformly random order.
  *
- * <p>The order is data, not graph structure: each of the four stages computes the blend form
- * {@code clip(f x + (1 - f) ref)} shared by brightness (ref 0), contrast (ref = mean luma) and
- * saturation (ref = luma), and the hue rotation, and keeps the one the permutation names.
+ * <p>The order is data, not graph structure: each of the four stages is a run-time choice among
+ * the four adjustments ({@link ImageBranches}), so each image pays for exactly the four it uses,
+ * and nothing when the jitter is not applied.
  */
 public final class ColorJitter {
-  // Op codes in the permutation: 0 brightness, 1 contrast, 2 saturation, 3 hue.
-  private static final int CONTRAST = 1;
-  private static final int SATURATION = 2;
-  private static final int HUE = 3;
-
   private ColorJitter() {}
 
   /**
@@ -46,10 +42,11 @@ public final class ColorJitter {
     // A uniformly random permutation: the ranks of four iid uniforms (torch.randperm(4)).
     Operand<TFloat32> keys = tf.slice(u, tf.constant(new int[] {5}), tf.constant(new int[] {4}));
     Operand<TInt32> order = tf.nn.topK(keys, tf.constant(4), new org.tensorflow.op.nn.TopK.Options[0]).indices();
-    Operand<TFloat32> x = inOrder(tf, image, order, b, c, s, h);
     Operand<TBool> applied =
         tf.math.less(tf.gather(u, tf.constant(0), tf.constant(0)), tf.constant((float) p));
-    return ScalarSelect.of(tf, applied, x, image);
+    return ImageBranches.when(tf, applied, image, List.of(order, b, c, s, h),
+        (ftf, x, a) -> inOrder(ftf, x, ImageBranches.arg(a, 0), ImageBranches.arg(a, 1), ImageBranches.arg(a, 2),
+            ImageBranches.arg(a, 3), ImageBranches.arg(a, 4)));
   }
 
   /**
@@ -59,31 +56,18 @@ public final class ColorJitter {
   static Operand<TFloat32> inOrder(
       Ops tf, Operand<TFloat32> image, Operand<TInt32> order, Operand<TFloat32> brightness,
       Operand<TFloat32> contrast, Operand<TFloat32> saturation, Operand<TFloat32> hue) {
-    Operand<TFloat32> blendFactors =
-        tf.stack(java.util.Arrays.asList(brightness, contrast, saturation, tf.constant(1f)));
+    List<Operand<?>> factors = List.of(brightness, contrast, saturation, hue);
+    List<ImageBranches.Branch> adjustments = List.of(
+        (ftf, x, f) -> ColorOps.brightness(ftf, x, ImageBranches.arg(f, 0)),
+        (ftf, x, f) -> ColorOps.contrast(ftf, x, ImageBranches.arg(f, 1)),
+        (ftf, x, f) -> ColorOps.saturation(ftf, x, ImageBranches.arg(f, 2)),
+        (ftf, x, f) -> ColorOps.hue(ftf, x, ImageBranches.arg(f, 3)));
     Operand<TFloat32> x = image;
     for (int stage = 0; stage < 4; stage++) {
       Operand<TInt32> op = tf.gather(order, tf.constant(stage), tf.constant(0));
-      x = stage(tf, x, op, tf.gather(blendFactors, op, tf.constant(0)), hue);
+      x = ImageBranches.oneOf(tf, op, x, factors, adjustments);
     }
     return x;
-  }
-
-  private static Operand<TFloat32> stage(
-      Ops tf, Operand<TFloat32> x, Operand<TInt32> op, Operand<TFloat32> f, Operand<TFloat32> hue) {
-    Operand<TFloat32> isContrast = indicator(tf, op, CONTRAST);
-    Operand<TFloat32> isSaturation = indicator(tf, op, SATURATION);
-    Operand<TFloat32> luma = ColorOps.grayscale(tf, x);
-    Operand<TFloat32> reference =
-        tf.math.add(
-            tf.math.mul(isContrast, ColorOps.greyMean(tf, x)), tf.math.mul(isSaturation, luma));
-    Operand<TFloat32> blended = ColorOps.blend(tf, x, reference, f);
-    Operand<TBool> isHue = tf.math.equal(op, tf.constant(HUE));
-    return ScalarSelect.of(tf, isHue, ColorOps.hue(tf, x, hue), blended);
-  }
-
-  private static Operand<TFloat32> indicator(Ops tf, Operand<TInt32> op, int which) {
-    return tf.dtypes.cast(tf.math.equal(op, tf.constant(which)), TFloat32.class);
   }
 
   private static Operand<TFloat32> factor(Ops tf, Operand<TFloat32> u, int i, double lo, double hi) {

@@ -45,9 +45,12 @@ public final class ColorOps {
     return clip01(tf, mixed);
   }
 
-  /** Multiplies by the factor (blend with black). */
+  /**
+   * Multiplies by the factor: the blend with black, clip(f x + (1 - f) 0), whose second term is a
+   * signed zero that leaves f x unchanged, so it is not computed.
+   */
   public static Operand<TFloat32> brightness(Ops tf, Operand<TFloat32> image, Operand<TFloat32> factor) {
-    return blend(tf, image, tf.zerosLike(image), factor);
+    return clip01(tf, tf.math.mul(factor, image));
   }
 
   /** Blends with the mean of the greyscale image (one scalar for the whole image). */

@@ -36,15 +36,21 @@ public final class ResizeBlur {
                 tf, tf.gather(u, tf.constant(1), tf.constant(0)), tf.constant((double) FACTORS.length)),
             TInt32.class);
     Operand<TInt32> down = tf.gather(tf.constant(downSizes), level, tf.constant(0));
-    Operand<TUint8> small =
-        BicubicResize.resize(tf, tf.math.mul(image, tf.constant(255f)), tf.stack(java.util.Arrays.asList(down, down)));
-    Operand<TFloat32> blurred = ColorOps.toUnit(tf, BicubicResize.resize(tf, small, size, size));
     if (p >= 1) {
-      return blurred;
+      return blur(tf, image, down, size);
     }
     Operand<TBool> applied =
         tf.math.less(tf.gather(u, tf.constant(0), tf.constant(0)), tf.constant(p));
-    return ScalarSelect.of(tf, applied, blurred, image);
+    return ImageBranches.when(tf, applied, image, java.util.List.of(down),
+        (ftf, x, a) -> blur(ftf, x, ImageBranches.<TInt32>arg(a, 0), size));
+  }
+
+  /** Bicubic down to down x down, then back up to size x size, in uint8 as PIL does. */
+  private static Operand<TFloat32> blur(Ops tf, Operand<TFloat32> image, Operand<TInt32> down,
+      int size) {
+    Operand<TUint8> small = BicubicResize.resize(tf, tf.math.mul(image, tf.constant(255f)),
+        tf.stack(java.util.Arrays.asList(down, down)));
+    return ColorOps.toUnit(tf, BicubicResize.resize(tf, small, size, size));
   }
 
   /**

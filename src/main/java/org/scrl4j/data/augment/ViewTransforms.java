@@ -36,14 +36,16 @@ public final class ViewTransforms {
     Operand<TFloat32> x =
         ColorJitter.apply(tf, base.pixels, streams.nextSeed(), p.jitterProb(), p.brightness(),
             p.contrast(), p.saturation(), p.hue());
-    x = maybe(tf, streams.uniform(), p.grayscaleProb(), x, ColorOps.grayscale3(tf, x));
+    x = maybe(tf, streams.uniform(), p.grayscaleProb(), x,
+        (ftf, v, none) -> ColorOps.grayscale3(ftf, v));
     Operand<TInt64> blurSeed = streams.nextSeed();
     if (p.blurProb(view) > 0) {
       x = ResizeBlur.apply(tf, x, p.inputSize(), blurSeed, p.blurProb(view));
     }
     Operand<TFloat64> solarizeDraw = streams.uniform();
     if (p.solarizeProb(view) > 0) {
-      x = maybe(tf, solarizeDraw, p.solarizeProb(view), x, ColorOps.solarize(tf, x));
+      x = maybe(tf, solarizeDraw, p.solarizeProb(view), x,
+          (ftf, v, none) -> ColorOps.solarize(ftf, v));
     }
     return new AugmentedView(ColorOps.normalize(tf, x), base.crop, base.flipped);
   }
@@ -144,16 +146,16 @@ public final class ViewTransforms {
     return new CroppedView(x, crop, flipped);
   }
 
-  /** {@code changed} when the draw is below p, else x; no select when p is 0 or 1. */
+  /** {@code change(x)} when the draw is below p, else x; only the image used is computed. */
   private static Operand<TFloat32> maybe(
-      Ops tf, Operand<TFloat64> u, double p, Operand<TFloat32> x, Operand<TFloat32> changed) {
+      Ops tf, Operand<TFloat64> u, double p, Operand<TFloat32> x, ImageBranches.Branch change) {
     if (p <= 0) {
       return x;
     }
     if (p >= 1) {
-      return changed;
+      return change.apply(tf, x, java.util.List.of());
     }
-    return ScalarSelect.of(tf, coin(tf, u, p), changed, x);
+    return ImageBranches.when(tf, coin(tf, u, p), x, java.util.List.of(), change);
   }
 
   /** u[] < p for a one-element uniform draw, as a scalar bool. */

@@ -13,6 +13,8 @@ import java.util.SplittableRandom;
 import org.scrl4j.common.Json;
 import org.scrl4j.common.UserError;
 import org.scrl4j.data.Examples;
+import org.scrl4j.data.ImageSource;
+import org.scrl4j.data.ImageSources;
 import org.scrl4j.data.InputPipeline;
 import org.scrl4j.data.Jpegs;
 import org.scrl4j.data.PipelineOptions;
@@ -51,7 +53,6 @@ public final class InputBenchmark {
    */
   public static Map<String, Object> measure(Path workDir, int images, int batchSize, int warmupBatches,
       double seconds, int threads) {
-    int calls = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
     Path shards = workDir.resolve("input-bench-" + images);
     try {
       if (!TfRecordSource.hasShards(shards, Split.TRAIN)) {
@@ -60,7 +61,39 @@ public final class InputBenchmark {
     } catch (IOException e) {
       throw new UserError("cannot write benchmark images to " + shards + ": " + e.getMessage());
     }
-    TfRecordSource source = TfRecordSource.open(shards, Split.TRAIN);
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("pipeline", "scrl_pretrain");
+    out.put("source", "tfrecord");
+    out.put("image_size", WIDTH + "x" + HEIGHT);
+    out.putAll(measure(TfRecordSource.open(shards, Split.TRAIN), batchSize, warmupBatches, seconds,
+        threads));
+    return out;
+  }
+
+  /**
+   * As {@link #measure(Path, int, int, int, double, int)} on the user's own images: the train split
+   * of a dataset root as training reads it (TFRecord shards or train/class folders of JPEGs), so a
+   * user can size a machine for their data.
+   */
+  public static Map<String, Object> measureData(Path root, int batchSize, int warmupBatches,
+      double seconds, int threads) {
+    ImageSource source = ImageSources.open(root, Split.TRAIN);
+    if (source.size() < batchSize) {
+      throw new UserError(root + " holds " + source.size() + " training images, fewer than one batch of "
+          + batchSize + "; pass a smaller --batch or more images");
+    }
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("pipeline", "scrl_pretrain");
+    out.put("source", source instanceof TfRecordSource ? "tfrecord" : "folder");
+    out.put("data", root.toString());
+    out.put("images", source.size());
+    out.putAll(measure(source, batchSize, warmupBatches, seconds, threads));
+    return out;
+  }
+
+  private static Map<String, Object> measure(ImageSource source, int batchSize, int warmupBatches,
+      double seconds, int threads) {
+    int calls = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
     try (Graph g = new Graph(); Session s = new Session(g)) {
       Ops tf = Ops.create(g);
       InputPipeline p = Pipelines.pretraining(tf.withSubScope("input"), source,
@@ -95,9 +128,6 @@ public final class InputBenchmark {
       double cpuMs = (processCpuNanos() - cpuStart) / 1e6;
       double perSec = batches * batchSize / elapsed;
       Map<String, Object> out = new LinkedHashMap<>();
-      out.put("pipeline", "scrl_pretrain");
-      out.put("source", "tfrecord");
-      out.put("image_size", WIDTH + "x" + HEIGHT);
       out.put("batch", batchSize);
       out.put("map_threads", calls);
       out.put("cores", Runtime.getRuntime().availableProcessors());

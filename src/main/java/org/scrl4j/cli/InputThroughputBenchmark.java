@@ -7,7 +7,8 @@ import org.scrl4j.common.CommandFlags;
 
 /**
  * {@code bench --what input --source tfrecord}: two-view SCRL pre-training examples per second
- * from TFRecord shards of ImageNet-size JPEGs (generated once into --work), all cores.
+ * from TFRecord shards of ImageNet-size JPEGs (generated once into --work), or from the user's
+ * own dataset root ({@code --data}), all cores.
  */
 public final class InputThroughputBenchmark implements Benchmark {
   @Override
@@ -18,6 +19,8 @@ public final class InputThroughputBenchmark implements Benchmark {
   @Override
   public void declare(CommandFlags flags) {
     flags.flag("source", "SOURCE", "tfrecord (the only one; default)")
+        .flag("data", "DIR", "your own images instead of generated ones: a dataset root as "
+            + "training reads it (train-*-of-* TFRecord shards, or train/<class>/*.JPEG)")
         .flag("images", "N", "distinct generated images (default 64)")
         .flag("batch", "N", "images per batch (default 32)")
         .flag("seconds", "S", "timed duration (default 20)")
@@ -28,6 +31,11 @@ public final class InputThroughputBenchmark implements Benchmark {
   @Override
   public Map<String, Object> run(CommandFlags flags) throws Exception {
     flags.choice("source", "tfrecord", "tfrecord");
+    String data = flags.optional("data", null);
+    if (data != null) {
+      return InputBenchmark.measureData(Path.of(data), flags.integer("batch", 32), 2,
+          flags.number("seconds", 20), flags.integer("threads", 0));
+    }
     Path work = Path.of(flags.optional("work", System.getProperty("java.io.tmpdir") + "/scrl4j-bench"));
     Files.createDirectories(work);
     return InputBenchmark.measure(work, flags.integer("images", 64), flags.integer("batch", 32), 2,

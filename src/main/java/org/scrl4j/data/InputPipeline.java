@@ -35,7 +35,7 @@ import org.tensorflow.types.family.TType;
  *                              -> {@link ImageTransform} seeded by (seed, epoch, global index) )
  *     -> [IgnoreErrorsDataset when skipCorrupt] -> BatchDatasetV2 -> PrefetchDataset
  *     -> MaxIntraOpParallelismDataset(1) -> PrivateThreadPoolDataset(parallel calls)
- *     -> IteratorV2 / MakeIterator / IteratorGetNext
+ *     -> IteratorV2 / MakeIterator / IteratorGetNext -> {@link ImageTransform#finishBatch}
  * </pre>
  *
  * The batch tensors ({@link #outputs()}) are graph operands for a direct connection to a training
@@ -165,10 +165,20 @@ public final class InputPipeline {
         .noOp();
     lastPosition = tf.readVariableOp(lastVar, TInt64.class);
     delivered = tf.readVariableOp(countVar, TInt64.class);
+    Map<String, Operand<?>> batched = new LinkedHashMap<>();
+    for (int i = 0; i < names.size(); i++) {
+      batched.put(names.get(i), next.get(i));
+    }
+    Map<String, Operand<?>> finished = transform.finishBatch(tf.withSubScope("batch"), batched);
+    for (String kept : List.of(LABEL, INDEX, POSITION)) {
+      if (finished.get(kept) != batched.get(kept)) {
+        throw new IllegalStateException("finishBatch must pass '" + kept + "' through");
+      }
+    }
     Ops tracked = tf.withControlDependencies(List.of(trackLast, trackCount));
     Map<String, Operand<?>> out = new LinkedHashMap<>();
-    for (int i = 0; i < names.size(); i++) {
-      out.put(names.get(i), tracked.withName(names.get(i)).identity(next.get(i)));
+    for (Map.Entry<String, Operand<?>> e : finished.entrySet()) {
+      out.put(e.getKey(), tracked.withName(e.getKey()).identity(e.getValue()));
     }
     outputs = Collections.unmodifiableMap(out);
   }

@@ -9,6 +9,7 @@ import org.scrl4j.data.boxes.BoxPair;
 import org.scrl4j.data.boxes.BoxParams;
 import org.tensorflow.Operand;
 import org.tensorflow.op.Ops;
+import org.tensorflow.types.TFloat64;
 import org.tensorflow.types.TInt64;
 import org.tensorflow.types.TUint8;
 
@@ -42,11 +43,27 @@ public final class PretrainAugmentation {
     return boxes;
   }
 
+  /** Both views of one image and the random numbers its boxes are made from. */
+  public record Views(AugmentedView view1, AugmentedView view2, Operand<TFloat64> boxDraws) {}
+
   /**
    * @param image uint8 [h, w, 3], any h, w >= 1
    * @param seed int64 [2], distinct per element (e.g. (run seed, epoch * dataset size + index))
    */
   public PretrainSample apply(Ops tf, Operand<TUint8> image, Operand<TInt64> seed) {
+    Views v = views(tf, image, seed);
+    BoxPair pair = BoxGenerator.fromDraws(tf, boxes, v.view1().crop(), v.view1().flipped(),
+        v.view2().crop(), v.view2().flipped(), v.boxDraws());
+    return new PretrainSample(v.view1().image(), v.view2().image(), v.view1().crop(),
+        v.view2().crop(), v.view1().flipped(), v.view2().flipped(), pair.boxes1(), pair.boxes2(),
+        pair.valid());
+  }
+
+  /**
+   * The views and the box draws of {@link #apply}, without the boxes: a pipeline makes those
+   * for a whole batch at once ({@link BoxGenerator#fromBatchDraws}), with the same result.
+   */
+  public Views views(Ops tf, Operand<TUint8> image, Operand<TInt64> seed) {
     RandomStreams streams = new RandomStreams(tf, seed, 3);
     Operand<TInt64> seed1 = streams.nextSeed();
     Operand<TInt64> seed2 = streams.nextSeed();
@@ -71,9 +88,6 @@ public final class PretrainAugmentation {
       }
       default -> throw new IllegalStateException(augment.type().toString());
     }
-    BoxPair pair =
-        BoxGenerator.generate(tf, boxes, v1.crop(), v1.flipped(), v2.crop(), v2.flipped(), boxSeed);
-    return new PretrainSample(v1.image(), v2.image(), v1.crop(), v2.crop(), v1.flipped(),
-        v2.flipped(), pair.boxes1(), pair.boxes2(), pair.valid());
+    return new Views(v1, v2, BoxGenerator.draws(tf, boxes, boxSeed));
   }
 }

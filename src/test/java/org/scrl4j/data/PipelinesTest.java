@@ -68,4 +68,73 @@ class PipelinesTest {
       }
     }
   }
+
+  @Test
+  void boxesMadePerBatchEqualThePerImageAugmentation() throws Exception {
+    TestImages.shards(dir, "train", 3, 2, 1);
+    TfRecordSource train = TfRecordSource.open(dir, Split.TRAIN);
+    long seed = 11;
+    java.util.List<String> names = java.util.List.of("index", "crop1", "crop2", "flip1", "flip2",
+        "boxes1", "boxes2", "box_valid");
+    java.util.List<org.tensorflow.ndarray.NdArray<?>> batch = new java.util.ArrayList<>();
+    try (Graph g = new Graph(); Session s = new Session(g)) {
+      Ops tf = Ops.create(g);
+      InputPipeline pre = Pipelines.pretraining(tf, train, PretrainAugmentation.defaults(),
+          PipelineOptions.training(6, 0, 1, seed));
+      pre.startEpoch(s, 0, 0);
+      var runner = s.runner();
+      names.forEach(n -> runner.fetch(pre.output(n)));
+      try (Result r = runner.run()) {
+        for (int k = 0; k < names.size(); k++) {
+          batch.add(copy(r.get(k)));
+        }
+      }
+    }
+    int valid = 0;
+    for (int row = 0; row < 6; row++) {
+      long index = ((org.tensorflow.ndarray.LongNdArray) batch.get(0)).getLong(row);
+      try (Graph g = new Graph(); Session s = new Session(g)) {
+        Ops tf = Ops.create(g);
+        org.tensorflow.types.TString bytes = org.tensorflow.types.TString.tensorOfBytes(
+            org.tensorflow.ndarray.NdArrays.scalarOfObject(train.readImage((int) index)));
+        var image = DecodedImage.decodeEncoded(tf, tf.constantOf(bytes));
+        bytes.close();
+        // The pipeline's element seed for epoch 0: (run seed, index).
+        PretrainSample one = PretrainAugmentation.defaults().apply(tf, image,
+            tf.constant(new long[] {seed, index}));
+        var runner = s.runner().fetch(one.crop1()).fetch(one.crop2()).fetch(one.flip1())
+            .fetch(one.flip2()).fetch(one.boxes1()).fetch(one.boxes2()).fetch(one.boxValid());
+        try (Result r = runner.run()) {
+          for (int k = 1; k < names.size(); k++) {
+            assertEquals(copy(r.get(k - 1)), batch.get(k).get(row), names.get(k) + " of image " + index);
+          }
+          valid += ((org.tensorflow.types.TBool) r.get(6)).getBoolean() ? 1 : 0;
+        }
+      }
+    }
+    assertTrue(valid > 0, "at least one image of the batch has boxes");
+  }
+
+  private static org.tensorflow.ndarray.NdArray<?> copy(org.tensorflow.Tensor t) {
+    // Copied out: a Result's tensors are freed when it closes.
+    if (t instanceof TFloat32 f) {
+      var dst = org.tensorflow.ndarray.NdArrays.ofFloats(f.shape());
+      f.copyTo(dst);
+      return dst;
+    }
+    if (t instanceof org.tensorflow.types.TInt32 i) {
+      var dst = org.tensorflow.ndarray.NdArrays.ofInts(i.shape());
+      i.copyTo(dst);
+      return dst;
+    }
+    if (t instanceof TInt64 l) {
+      var dst = org.tensorflow.ndarray.NdArrays.ofLongs(l.shape());
+      l.copyTo(dst);
+      return dst;
+    }
+    org.tensorflow.types.TBool b = (org.tensorflow.types.TBool) t;
+    var dst = org.tensorflow.ndarray.NdArrays.ofBooleans(b.shape());
+    b.copyTo(dst);
+    return dst;
+  }
 }

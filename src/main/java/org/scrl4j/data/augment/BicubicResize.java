@@ -90,7 +90,8 @@ public final class BicubicResize {
     return tf.reshape(tf.dtypes.cast(stored, TUint8.class), tf.stack(List.of(outHeight, w, c)));
   }
 
-  private static long channels(Operand<?> image) {
+  /** The static channel count of an HWC image, or {@link Shape#UNKNOWN_SIZE}. */
+  static long channels(Operand<?> image) {
     Shape s = image.shape();
     return s.numDimensions() == 3 ? s.get(2) : Shape.UNKNOWN_SIZE;
   }

@@ -34,22 +34,33 @@ public final class ColorOps {
     Operand<TFloat32> weighted = perChannel(tf, image, LUMA, true);
     Operand<TFloat32> sums = tf.linalg.matMul(tf.reshape(weighted, tf.constant(new int[] {-1, 3})),
         tf.constant(new float[][] {{1f}, {1f}, {1f}}));
-    org.tensorflow.ndarray.Shape s = image.shape();
-    Operand<TInt32> shape;
-    if (s.hasUnknownDimension()) {
-      Operand<TInt32> dynamic = tf.shape(image);
-      Operand<TInt32> leading = tf.slice(dynamic, tf.constant(new int[] {0}),
-          tf.expandDims(tf.math.sub(tf.size(dynamic), tf.constant(1)), tf.constant(0)));
-      shape = tf.concat(Arrays.asList(leading, tf.constant(new int[] {1})), tf.constant(0));
-    } else {
+    return tf.reshape(sums, shapeOf(tf, image, 1));
+  }
+
+  /**
+   * The shape of x as an int32 [rank] operand, its last size replaced by {@code last} unless that
+   * is negative: constants when x's shape is static, so what is reshaped to it keeps a static
+   * shape (batching needs it); {@code tf.shape(x)} otherwise.
+   */
+  private static Operand<TInt32> shapeOf(Ops tf, Operand<?> x, int last) {
+    org.tensorflow.ndarray.Shape s = x.shape();
+    if (!s.hasUnknownDimension()) {
       int[] dims = new int[s.numDimensions()];
-      for (int d = 0; d < dims.length - 1; d++) {
+      for (int d = 0; d < dims.length; d++) {
         dims[d] = (int) s.get(d);
       }
-      dims[dims.length - 1] = 1;
-      shape = tf.constant(dims);
+      if (last >= 0) {
+        dims[dims.length - 1] = last;
+      }
+      return tf.constant(dims);
     }
-    return tf.reshape(sums, shape);
+    Operand<TInt32> dynamic = tf.shape(x);
+    if (last < 0) {
+      return dynamic;
+    }
+    Operand<TInt32> leading = tf.slice(dynamic, tf.constant(new int[] {0}),
+        tf.expandDims(tf.math.sub(tf.size(dynamic), tf.constant(1)), tf.constant(0)));
+    return tf.concat(Arrays.asList(leading, tf.constant(new int[] {last})), tf.constant(0));
   }
 
   /**
@@ -64,20 +75,11 @@ public final class ColorOps {
 
   private static Operand<TFloat32> rowwise(Ops tf, Operand<TFloat32> x, float[] c,
       java.util.function.BinaryOperator<Operand<TFloat32>> op) {
-    org.tensorflow.ndarray.Shape s = x.shape();
-    if (s.numDimensions() != 3) {
+    if (x.shape().numDimensions() != 3) {
       return op.apply(x, tf.constant(c));
     }
-    Operand<TInt32> shape;
-    Operand<TInt32> w;
-    if (s.hasUnknownDimension()) {
-      shape = tf.shape(x);
-      w = tf.slice(shape, tf.constant(new int[] {1}), tf.constant(new int[] {1}));
-    } else {
-      // Static sizes keep the result's static shape, which batching needs.
-      shape = tf.constant(new int[] {(int) s.get(0), (int) s.get(1), (int) s.get(2)});
-      w = tf.constant(new int[] {(int) s.get(1)});
-    }
+    Operand<TInt32> shape = shapeOf(tf, x, -1);
+    Operand<TInt32> w = tf.slice(shape, tf.constant(new int[] {1}), tf.constant(new int[] {1}));
     Operand<TInt32> h = tf.slice(shape, tf.constant(new int[] {0}), tf.constant(new int[] {1}));
     Operand<TFloat32> rows = tf.reshape(x,
         tf.concat(Arrays.asList(h, tf.math.mul(w, tf.constant(new int[] {3}))), tf.constant(0)));

@@ -105,8 +105,7 @@ public final class RandomResizedCrop {
             Arrays.asList(
                 tf.slice(crop, tf.constant(new int[] {2}), tf.constant(new int[] {2})),
                 // All channels; the static count when known, so the crop keeps it.
-                tf.constant(new int[] {image.shape().numDimensions() == 3
-                    && image.shape().get(2) > 0 ? (int) image.shape().get(2) : -1})),
+                tf.constant(new int[] {(int) BicubicResize.channels(image)})),
             tf.constant(0));
     return ColorOps.toUnit(tf, BicubicResize.resize(tf, tf.slice(image, begin, extent), size, size));
   }

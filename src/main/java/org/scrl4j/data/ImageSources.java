@@ -56,7 +56,27 @@ public final class ImageSources {
     if (count <= 0 || count >= n) {
       return source;
     }
-    RecordIndex index = source.index().spread(count);
+    return view(source, source.index().spread(count), k -> RecordIndex.spreadSource(k, n, count),
+        count + " of " + source);
+  }
+
+  /**
+   * The source's images read round and round until there are {@code count} (image k is image
+   * k mod n), so an epoch of a small set lasts as long as one of a large set: for measuring the
+   * steady state of the pipeline, whose epoch start is a fixed cost per epoch.
+   */
+  public static ImageSource cycle(ImageSource source, int count) {
+    int n = source.size();
+    if (count <= n) {
+      return source;
+    }
+    return view(source, source.index().cycle(count), k -> k % n,
+        count + " reads cycling " + source);
+  }
+
+  /** {@code source} seen through {@code index}, whose image k is {@code original.applyAsInt(k)}. */
+  private static ImageSource view(ImageSource source, RecordIndex index,
+      java.util.function.IntUnaryOperator original, String name) {
     return new ImageSource() {
       @Override
       public Split split() {
@@ -80,17 +100,17 @@ public final class ImageSources {
 
       @Override
       public byte[] readImage(int i) throws IOException {
-        return source.readImage(RecordIndex.spreadSource(i, n, count));
+        return source.readImage(original.applyAsInt(i));
       }
 
       @Override
       public int readLabel(int i) throws IOException {
-        return source.readLabel(RecordIndex.spreadSource(i, n, count));
+        return source.readLabel(original.applyAsInt(i));
       }
 
       @Override
       public String toString() {
-        return count + " of " + source;
+        return name;
       }
     };
   }

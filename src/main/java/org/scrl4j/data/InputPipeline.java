@@ -21,6 +21,7 @@ import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.op.core.VarHandleOp;
 import org.tensorflow.op.data.ParallelMapDataset;
+import org.tensorflow.proto.data.DatasetOptions;
 import org.tensorflow.types.TInt64;
 import org.tensorflow.types.TString;
 import org.tensorflow.types.TUint8;
@@ -51,6 +52,17 @@ public final class InputPipeline {
   public static final String POSITION = "position";
 
   private static final AtomicLong INSTANCES = new AtomicLong();
+
+  /**
+   * tf.data options with autotuning off. Every parallelism and buffer here is fixed, so the
+   * autotuner has nothing to tune, and its model thread made epochs stall: an iterator's
+   * destructor waits for that thread's current sleep between optimisation rounds, which grows to
+   * seconds, so starting an epoch (a new iterator) sometimes waited 5-14 s with the CPU idle
+   * (bench --what input, 1 thread: epoch start 0.3 s, or 9.6 and 13.9 s in two of four runs).
+   */
+  static final String WITHOUT_AUTOTUNE = serialized(DatasetOptions.Options.newBuilder()
+      .setAutotuneOptions(DatasetOptions.AutotuneOptions.newBuilder().setEnabled(false))
+      .build());
 
   private final ImageSource source;
   private final PipelineOptions options;
@@ -139,6 +151,7 @@ public final class InputPipeline {
     ds = tf.data.maxIntraOpParallelismDataset(ds, tf.constant(1L), types, batchShapes);
     ds = tf.data.privateThreadPoolDataset(ds, tf.constant((long) options.parallelCalls()), types,
         batchShapes);
+    ds = tf.data.optionsDataset(ds, WITHOUT_AUTOTUNE, types, batchShapes);
     // Resources need names unique in the process: an empty shared_name would make every pipeline
     // of a session share one iterator and one pair of counters.
     String unique = "scrl4j_input_" + INSTANCES.incrementAndGet();
@@ -402,5 +415,19 @@ public final class InputPipeline {
   /** For tests: the global image indices this rank reads in the current epoch, in order. */
   int[] epochImages() {
     return epochImages.clone();
+  }
+
+  /**
+   * A proto as the string attribute OptionsDataset takes. TF Java passes string attributes on as
+   * UTF-8, which keeps bytes below 0x80 as they are; the options here serialise to such bytes only.
+   */
+  private static String serialized(com.google.protobuf.MessageLite proto) {
+    byte[] bytes = proto.toByteArray();
+    for (byte b : bytes) {
+      if (b < 0) {
+        throw new IllegalStateException("options proto has a byte >= 0x80; it cannot pass as a string attribute");
+      }
+    }
+    return new String(bytes, java.nio.charset.StandardCharsets.US_ASCII);
   }
 }

@@ -88,12 +88,23 @@ public final class RecordIndex {
     if (count <= 0 || count >= n) {
       return this;
     }
+    return select(count, k -> (int) ((long) k * n / count));
+  }
+
+  /** The index read round and round to {@code count} images: image k is image k mod n. */
+  RecordIndex cycle(int count) {
+    int n = size();
+    return select(count, k -> k % n);
+  }
+
+  /** The index whose image k is image {@code source.applyAsInt(k)} of this one. */
+  private RecordIndex select(int count, java.util.function.IntUnaryOperator source) {
     int[] f = new int[count];
     long[] off = new long[count];
     long[] len = new long[count];
     int[] lab = labels == null ? null : new int[count];
     for (int k = 0; k < count; k++) {
-      int i = (int) ((long) k * n / count);
+      int i = source.applyAsInt(k);
       f[k] = file[i];
       off[k] = offset[i];
       len[k] = length[i];

@@ -2,6 +2,7 @@ package org.scrl4j.data;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -57,6 +58,15 @@ class IdxSourceTest {
       assertEquals(28, checker.decode(subset.readImage(3)).height());
     }
     assertEquals(truthLabels[625 * 3], subset.readLabel(3));
+    // Cycling the 16 to 40 reads: read k is image k mod 16 of the subset, in index and on the host.
+    ImageSource cycled = ImageSources.cycle(subset, 40);
+    assertEquals(40, cycled.size());
+    for (int k : new int[] {0, 15, 16, 33, 39}) {
+      assertEquals(truthLabels[625 * (k % 16)], cycled.readLabel(k), "label of read " + k);
+      assertEquals(subset.index().offset(k % 16), cycled.index().offset(k), "offset of read " + k);
+      assertEquals(subset.index().path(k % 16), cycled.index().path(k), "file of read " + k);
+    }
+    assertSame(subset, ImageSources.cycle(subset, 16), "no cycling needed");
     UserError e = assertThrows(UserError.class, () -> IdxSource.open(cache, Split.TRAIN, cache));
     assertTrue(e.getMessage().contains("train-images-idx3-ubyte"), e.getMessage());
   }

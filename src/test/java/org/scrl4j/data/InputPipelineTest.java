@@ -147,6 +147,32 @@ class InputPipelineTest {
     }
   }
 
+  /**
+   * The pipeline runs with tf.data's autotuner off: its model thread made a new epoch's iterator
+   * wait seconds for the old one's destructor (see {@link InputPipeline#WITHOUT_AUTOTUNE}).
+   */
+  @Test
+  void pipelineTurnsTfDataAutotuningOff() throws Exception {
+    TestImages.shards(dir, "train", 2, 2, 1);
+    try (Graph g = new Graph()) {
+      InputPipeline.build(Ops.create(g), TfRecordSource.open(dir, Split.TRAIN), new TinyTransform(),
+          PipelineOptions.training(2, 0, 1, 7));
+      List<org.tensorflow.GraphOperation> options = new ArrayList<>();
+      g.operations().forEachRemaining(op -> {
+        if (op.type().equals("OptionsDataset")) {
+          options.add((org.tensorflow.GraphOperation) op);
+        }
+      });
+      assertEquals(1, options.size(), "one OptionsDataset");
+      String attr = options.get(0).attributes().getAttrString("serialized_options");
+      org.tensorflow.proto.data.DatasetOptions.Options parsed =
+          org.tensorflow.proto.data.DatasetOptions.Options.parseFrom(
+              attr.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+      assertTrue(parsed.getAutotuneOptions().hasEnabled(), "enabled is set explicitly");
+      assertEquals(false, parsed.getAutotuneOptions().getEnabled());
+    }
+  }
+
   @Test
   void unevenShardsPadTrainingAndCoverEvaluationExactlyOnce() {
     int n = 13;

@@ -21,23 +21,23 @@ public final class BatchNorm {
   /** Normalises {@code x}; in training mode also registers the running-stat updates in {@code ctx}. */
   public static Operand<TFloat32> apply(ForwardContext ctx, Operand<TFloat32> x, ParamStore.BatchNormParams p) {
     Ops tf = ctx.tf();
-    Operand<TFloat32> mean;
+    Operand<TFloat32> centred;
     Operand<TFloat32> variance;
     if (ctx.training()) {
-      // The moments read x twice (mean, squared deviations) and the output once: through one
-      // Identity, x has two consumers, so its gradient is two 2-input sums instead of one 3-input
-      // AddN, whose CPU kernel adds its inputs in an order chosen at run time (it starts from
-      // whichever input buffer it can reuse), which made training differ run to run. See
-      // DeterministicGraphTest.
-      BatchMoments.Moments m = ctx.moments().compute(tf, tf.identity(x));
-      mean = m.mean();
+      // x has two consumers (the mean and the centring) and the centred tensor two (the square
+      // and the scale), so each gradient is a 2-input sum. A 3-input AddN's CPU kernel adds in an
+      // order chosen at run time (it starts from whichever input buffer it can reuse), which made
+      // training differ run to run: see DeterministicGraphTest.
+      BatchMoments.Moments m = ctx.moments().compute(tf, x);
+      Operand<TFloat32> mean = m.mean();
+      centred = m.centred();
       variance = m.variance();
       Operand<TFloat64> n = wide(tf, m.count());
       Operand<TFloat64> unbiased = tf.math.mul(wide(tf, variance), tf.math.div(n, tf.math.sub(n, tf.constant(1.0))));
       ctx.addUpdate(tf.assign(p.runningMean().variable(), movingAverage(tf, p.runningMean().value(), wide(tf, mean))));
       ctx.addUpdate(tf.assign(p.runningVar().variable(), movingAverage(tf, p.runningVar().value(), unbiased)));
     } else {
-      mean = p.runningMean().value();
+      centred = tf.math.sub(x, p.runningMean().value());
       variance = p.runningVar().value();
     }
     // y = (x - mean) * gamma / sqrt(var + eps) + beta, centred before the multiply as torch's kernel
@@ -45,7 +45,7 @@ public final class BatchNorm {
     // d/dgamma = (sum dy*x - mean*sum dy) / sigma loses float32 digits as |mean|/sigma grows, which
     // made dgamma up to 3x further from float64 than torch (BatchNormTest).
     Operand<TFloat32> scale = tf.math.mul(p.gamma().value(), tf.math.rsqrt(tf.math.add(variance, tf.constant(EPS))));
-    return tf.math.add(tf.math.mul(tf.math.sub(x, mean), scale), p.beta().value());
+    return tf.math.add(tf.math.mul(centred, scale), p.beta().value());
   }
 
   /** The running-stat update in float64, rounded once (torch updates them in double, with momentum 0.1 not 0.1f). */

@@ -39,7 +39,7 @@ public final class MlpHead {
   public Operand<TFloat32> apply(ForwardContext ctx, Operand<TFloat32> x) {
     Ops tf = ctx.tf();
     Operand<TFloat32> h = tf.nn.biasAdd(tf.linalg.matMul(x, w0.value()), b0.value());
-    h = tf.nn.relu(BatchNorm.apply(ctx, h, bn));
+    h = Relu.apply(tf, BatchNorm.apply(ctx, h, bn));
     ctx.log("net.0+net.1+relu", h, w0.size() + b0.size() + 2 * hidden);
     Operand<TFloat32> y = tf.linalg.matMul(h, w3.value());
     ctx.log("net.3", y, w3.size());

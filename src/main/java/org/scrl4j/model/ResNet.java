@@ -97,7 +97,7 @@ public final class ResNet {
   public Endpoints apply(ForwardContext ctx, Operand<TFloat32> images) {
     ForwardContext c = ctx.in("stem");
     Ops tf = c.tf();
-    Operand<TFloat32> x = tf.nn.relu(convBn(c, images, stem));
+    Operand<TFloat32> x = Relu.apply(tf, convBn(c, images, stem));
     // torch MaxPool2d(3, 2, padding=1): pad with -inf so the padding never wins the max
     x = tf.nn.maxPool(pad(tf, x, 1, Float.NEGATIVE_INFINITY), tf.constant(new int[] {1, 3, 3, 1}),
         tf.constant(new int[] {1, 2, 2, 1}), "VALID");
@@ -124,11 +124,11 @@ public final class ResNet {
     for (int i = 0; i < convs.size(); i++) {
       x = convBn(ctx, x, convs.get(i));
       if (i < convs.size() - 1) {
-        x = tf.nn.relu(x);
+        x = Relu.apply(tf, x);
       }
     }
     Operand<TFloat32> shortcut = b.downsample() == null ? input : convBn(ctx, input, b.downsample());
-    return tf.nn.relu(tf.math.add(x, shortcut));
+    return Relu.apply(tf, tf.math.add(x, shortcut));
   }
 
   private static Operand<TFloat32> convBn(ForwardContext ctx, Operand<TFloat32> x, ConvBn c) {

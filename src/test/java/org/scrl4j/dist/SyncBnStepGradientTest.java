@@ -103,12 +103,15 @@ class SyncBnStepGradientTest {
         sum = tf.math.add(sum, Float64Reduction.sum(tf, parts.get(r)));
       }
       Operand<TFloat32> mean = tf.math.div(sum, n);
+      // each replica squares its own rows of the centred tensor, as crossReplica does
+      Operand<TFloat32> centred = tf.math.sub(x, mean);
       Operand<TFloat32> sq = null;
-      for (Operand<TFloat32> part : parts) {
-        Operand<TFloat32> s = Float64Reduction.sum(tf, tf.math.squaredDifference(part, tf.stopGradient(mean)));
+      for (int r = 0; r < world; r++) {
+        Operand<TFloat32> mine = tf.gather(centred, tf.constant(SyncBnStepWorker.rowsOf(r, world)), tf.constant(0));
+        Operand<TFloat32> s = BatchMoments.doubledGradient(tf, Float64Reduction.sum(tf, BatchMoments.squared(tf, mine)));
         sq = sq == null ? s : tf.math.add(sq, s);
       }
-      return new BatchMoments.Moments(mean, tf.math.div(sq, n), n);
+      return new BatchMoments.Moments(mean, tf.math.div(sq, n), n, centred);
     };
   }
 

@@ -178,4 +178,38 @@ class BatchNormTest {
     }
     return Math.sqrt(diff / norm);
   }
+
+  /**
+   * Training-mode batch norm keeps one tensor the size of x for the backward pass, the centred
+   * x - mean, and not x itself: the gradient ops read x only through its shape.
+   */
+  @Test
+  void backwardPassReadsXOnlyThroughItsShape() {
+    for (BatchMoments moments : new BatchMoments[] {BatchMoments.LOCAL, BatchMoments.crossReplica((tf, x) -> x)}) {
+      try (Graph g = new Graph()) {
+        Ops tf = Ops.create(g);
+        ParamStore store = new ParamStore(tf);
+        ParamStore.BatchNormParams p = store.batchNorm("b", "bn", 2);
+        Operand<TFloat32> x = tf.withName("x").math.mul(tf.constant(new float[][] {{1, 0}, {2, 0}, {3, 4}, {6, 4}}),
+            tf.constant(2f));
+        Operand<TFloat32> y = BatchNorm.apply(ForwardContext.training(tf, moments), x, p);
+        Operand<TFloat32> loss = tf.reduceSum(tf.math.mul(y, y), tf.constant(new int[] {0, 1}));
+        g.addGradients(loss.asOutput(), new org.tensorflow.Output<?>[] {x.asOutput(), p.gamma().value().asOutput()});
+        // x and its aliases (Identity and StopGradient forward the same buffer)
+        java.util.List<String> readers = new java.util.ArrayList<>();
+        java.util.Deque<org.tensorflow.GraphOperation> aliases = new java.util.ArrayDeque<>();
+        aliases.add((org.tensorflow.GraphOperation) x.op());
+        while (!aliases.isEmpty()) {
+          for (org.tensorflow.GraphOperation c : aliases.pop().consumers(0)) {
+            if (c.type().equals("Identity") || c.type().equals("StopGradient")) {
+              aliases.add(c);
+            } else if (c.name().startsWith("gradients") && !c.type().equals("Shape")) {
+              readers.add(c.name() + " (" + c.type() + ")");
+            }
+          }
+        }
+        assertEquals(java.util.List.of(), readers, "gradient ops that keep x alive");
+      }
+    }
+  }
 }

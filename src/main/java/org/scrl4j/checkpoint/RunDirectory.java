@@ -15,7 +15,7 @@ import org.scrl4j.common.UserError;
 
 /**
  * A run's output folder ({@code save_dir}): checkpoints, TensorBoard events, {@code log.txt},
- * {@code config.yaml} and {@code log_result.txt}.
+ * {@code config.yaml}, {@code log_result.txt} and {@code curves.png}.
  *
  * <p>Without {@code --save_dir} every run gets a fresh numbered folder {@code runs/<config>_NNN}
  * (000, 001, ...), so resuming needs the folder named explicitly ({@code --save_dir} or
@@ -27,6 +27,8 @@ public final class RunDirectory {
   public static final String RESULT_FILE = "log_result.txt";
   public static final String CONFIG_FILE = "config.yaml";
   public static final String LOG_FILE = "log.txt";
+  /** Pre-training's curves (loss, lr, m, top-1, images/s), redrawn at every epoch end. */
+  public static final String CURVES_FILE = "curves.png";
   private static final Logger log = LogManager.getLogger(RunDirectory.class);
   private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss");
 
@@ -78,9 +80,26 @@ public final class RunDirectory {
    * shows what it runs with now, the checkpoint's state.json what it ran with then.
    */
   public Path writeConfig(String yamlText) throws IOException {
-    Path file = path.resolve(CONFIG_FILE);
-    Path tmp = path.resolve(CONFIG_FILE + ".tmp-" + ProcessHandle.current().pid());
-    Files.writeString(tmp, yamlText, StandardCharsets.UTF_8);
+    return replaceFile(CONFIG_FILE, yamlText.getBytes(StandardCharsets.UTF_8));
+  }
+
+  /**
+   * Replaces {@code name} in the folder with {@code content} atomically: written beside it as
+   * {@code name.tmp-<pid>}, then renamed over it, so a crash leaves the old file or the new one,
+   * never half of one. Temporary copies a killed process left behind are deleted first.
+   */
+  public Path replaceFile(String name, byte[] content) throws IOException {
+    if (name.contains("/") || name.contains("\\")) {
+      throw new IllegalArgumentException("a plain file name, got " + name);
+    }
+    Path file = path.resolve(name);
+    Path tmp = path.resolve(name + ".tmp-" + ProcessHandle.current().pid());
+    try (var stale = Files.newDirectoryStream(path, name + ".tmp-*")) {
+      for (Path p : stale) {
+        Files.deleteIfExists(p);
+      }
+    }
+    Files.write(tmp, content);
     Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     return file;
   }

@@ -15,6 +15,11 @@ public final class Main {
   private Main() {}
 
   public static void main(String[] argv) {
+    // Pictures (curves.png, tools/scrl boxes) are drawn into images: never look for a display,
+    // which on a server with a stale DISPLAY would fail or hang. -Djava.awt.headless=false wins.
+    if (System.getProperty("java.awt.headless") == null) {
+      System.setProperty("java.awt.headless", "true");
+    }
     System.exit(run(argv));
   }
 

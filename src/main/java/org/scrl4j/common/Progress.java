@@ -174,6 +174,14 @@ public final class Progress implements AutoCloseable {
     return steps > 0 && nanos > 0 ? steps * 1e9 / nanos : Double.NaN;
   }
 
+  /**
+   * Images per second since the first update, the progress line's img/s (NaN before two updates
+   * or without images per step): the one measurement of throughput, also recorded for TensorBoard.
+   */
+  public synchronized double imagesPerSecond() {
+    return imagesPerStep > 0 ? stepsPerSecond() * imagesPerStep : Double.NaN;
+  }
+
   /** Seconds until this epoch ends at the measured rate (NaN when unknown). */
   double epochSecondsLeft(long step) {
     return (totalSteps - step) / stepsPerSecond();

@@ -11,6 +11,7 @@ import org.scrl4j.checkpoint.Checkpoint;
 import org.scrl4j.checkpoint.CheckpointSchedule;
 import org.scrl4j.checkpoint.CheckpointState;
 import org.scrl4j.checkpoint.CheckpointStore;
+import org.scrl4j.checkpoint.RunDirectory;
 import org.scrl4j.common.Progress;
 import org.scrl4j.common.UserError;
 import org.scrl4j.config.Config;
@@ -119,6 +120,7 @@ public final class Pretraining implements AutoCloseable {
     if (doneEpochs >= epochs) {
       log.info("pre-training already finished ({} epochs) in {}", doneEpochs,
           lastCheckpoint != null ? lastCheckpoint : "rank 0's save_dir");
+      drawCurves(null, String.format("finished: %d epochs, global step %d", doneEpochs, at.globalStep()));
       return new Outcome(doneEpochs, at.globalStep(), Double.NaN, best, bestEpoch, lastCheckpoint);
     }
     OnlineValidation validation = graph.validation().orElse(null);
@@ -130,69 +132,79 @@ public final class Pretraining implements AutoCloseable {
       if (tb != null) {
         tb.restartAt(globalStep);
       }
-      for (int epoch = doneEpochs + 1; epoch <= epochs; epoch++) {
-        input.startEpoch(session, epoch, position);
-        Progress progress = Progress.forEpoch(String.format("epoch %d/%d", epoch, epochs),
-            stepsPerEpoch, (long) batch * dist.world(), (epochs - epoch) * stepsPerEpoch);
-        for (long i = position; i < stepsPerEpoch; i++) {
-          PretrainingGraph.StepResult r = graph.runStep();
-          globalStep = r.globalStep();
-          NonFiniteLossError.check(r.loss(), globalStep, epoch, lastCheckpoint);
-          Map<String, Object> fields = new LinkedHashMap<>();
-          fields.put("loss", r.loss());
-          fields.put("lr", r.lr());
-          fields.put("m", r.m());
-          if (!Double.isNaN(r.trainTop1())) {
-            fields.put("acc", r.trainTop1() * 100);
-          }
-          progress.update(i + 1, fields);
-          if (tb != null && globalStep % cfg.train().tbInterval() == 0) {
-            Map<String, Number> scalars = new LinkedHashMap<>();
-            scalars.put("train/loss", r.loss());
-            scalars.put("train/regression_loss", r.regressionLoss());
-            scalars.put("train/lr", r.lr());
-            scalars.put("train/m", r.m());
+      int epoch = doneEpochs + 1;
+      try {
+        for (; epoch <= epochs; epoch++) {
+          input.startEpoch(session, epoch, position);
+          Progress progress = Progress.forEpoch(String.format("epoch %d/%d", epoch, epochs),
+              stepsPerEpoch, (long) batch * dist.world(), (epochs - epoch) * stepsPerEpoch);
+          for (long i = position; i < stepsPerEpoch; i++) {
+            PretrainingGraph.StepResult r = graph.runStep();
+            globalStep = r.globalStep();
+            NonFiniteLossError.check(r.loss(), globalStep, epoch, lastCheckpoint);
+            Map<String, Object> fields = new LinkedHashMap<>();
+            fields.put("loss", r.loss());
+            fields.put("lr", r.lr());
+            fields.put("m", r.m());
             if (!Double.isNaN(r.trainTop1())) {
-              scalars.put("train/evaluator_loss", r.evaluatorLoss());
-              scalars.put("train/online_top1_batch", r.trainTop1() * 100);
+              fields.put("acc", r.trainTop1() * 100);
             }
-            tb.scalars(globalStep, scalars);
+            progress.update(i + 1, fields);
+            if (tb != null && globalStep % cfg.train().tbInterval() == 0) {
+              Map<String, Number> scalars = new LinkedHashMap<>();
+              scalars.put(ScalarTags.LOSS, r.loss());
+              scalars.put(ScalarTags.REGRESSION_LOSS, r.regressionLoss());
+              scalars.put(ScalarTags.LR, r.lr());
+              scalars.put(ScalarTags.M, r.m());
+              if (!Double.isNaN(r.trainTop1())) {
+                scalars.put(ScalarTags.EVALUATOR_LOSS, r.evaluatorLoss());
+                scalars.put(ScalarTags.ONLINE_TOP1_BATCH, r.trainTop1() * 100);
+              }
+              double imagesPerSecond = progress.imagesPerSecond(); // NaN at an epoch's first step
+              if (!Double.isNaN(imagesPerSecond)) {
+                scalars.put(ScalarTags.IMAGES_PER_SEC, imagesPerSecond);
+              }
+              tb.scalars(globalStep, scalars);
+            }
+            if (i + 1 < stepsPerEpoch && schedule.midEpochSaveDue()) {
+              long seen = (i + 1) * batch * dist.world();
+              lastCheckpoint = save(store, new CheckpointState(epoch - 1, globalStep, seen, best, bestEpoch,
+                  cfg.network().name(), cfg.network().width(), cfg.method(), input.imagesPerEpoch(),
+                  dist.world(), batch * dist.world(), cfg.seed(), configYaml,
+                  CheckpointState.currentVersion()), false, false, lastCheckpoint);
+              schedule.saved();
+            }
           }
-          if (i + 1 < stepsPerEpoch && schedule.midEpochSaveDue()) {
-            long seen = (i + 1) * batch * dist.world();
-            lastCheckpoint = save(store, new CheckpointState(epoch - 1, globalStep, seen, best, bestEpoch,
-                cfg.network().name(), cfg.network().width(), cfg.method(), input.imagesPerEpoch(),
-                dist.world(), batch * dist.world(), cfg.seed(), configYaml,
-                CheckpointState.currentVersion()), false, false, lastCheckpoint);
-            schedule.saved();
+          position = 0;
+          progress.close();
+          input.endEpoch(session); // warns with the count of skipped corrupt records, if any
+          boolean newBest = false;
+          if (validation != null && (epoch % cfg.train().validInterval() == 0 || epoch == epochs)) {
+            last = validation.top1(session);
+            if (last > best) {
+              best = last;
+              bestEpoch = epoch;
+              newBest = true;
+            }
+            log.info("epoch {}: online linear top-1 {} % (best {} % at epoch {})", epoch,
+                String.format("%.2f", last), String.format("%.2f", best), bestEpoch);
+            if (tb != null) {
+              tb.scalar(ScalarTags.ONLINE_TOP1, globalStep, last);
+            }
           }
+          boolean snapshot = schedule.isSnapshot(epoch) || newBest;
+          lastCheckpoint = save(store, new CheckpointState(epoch, globalStep, 0, best, bestEpoch,
+              cfg.network().name(), cfg.network().width(), cfg.method(), input.imagesPerEpoch(),
+              dist.world(), batch * dist.world(), cfg.seed(), configYaml, CheckpointState.currentVersion()),
+              snapshot, newBest, lastCheckpoint);
+          schedule.saved();
+          drawCurves(tb, String.format("after epoch %d of %d, global step %d", epoch, epochs, globalStep));
         }
-        position = 0;
-        progress.close();
-        input.endEpoch(session); // warns with the count of skipped corrupt records, if any
-        boolean newBest = false;
-        if (validation != null && (epoch % cfg.train().validInterval() == 0 || epoch == epochs)) {
-          last = validation.top1(session);
-          if (last > best) {
-            best = last;
-            bestEpoch = epoch;
-            newBest = true;
-          }
-          log.info("epoch {}: online linear top-1 {} % (best {} % at epoch {})", epoch,
-              String.format("%.2f", last), String.format("%.2f", best), bestEpoch);
-          if (tb != null) {
-            tb.scalar("eval/online_top1", globalStep, last);
-          }
-        }
-        boolean snapshot = schedule.isSnapshot(epoch) || newBest;
-        lastCheckpoint = save(store, new CheckpointState(epoch, globalStep, 0, best, bestEpoch,
-            cfg.network().name(), cfg.network().width(), cfg.method(), input.imagesPerEpoch(),
-            dist.world(), batch * dist.world(), cfg.seed(), configYaml, CheckpointState.currentVersion()),
-            snapshot, newBest, lastCheckpoint);
-        schedule.saved();
-        if (tb != null) {
-          tb.flush();
-        }
+      } catch (RuntimeException | IOException e) {
+        // the curves up to the failure (a diverging loss, a lost replica) help find its cause
+        drawCurves(tb, String.format("stopped in epoch %d of %d after global step %d (%s)", epoch, epochs,
+            globalStep, e.getClass().getSimpleName()));
+        throw e;
       }
     }
     logFingerprint();
@@ -224,6 +236,29 @@ public final class Pretraining implements AutoCloseable {
   /** The trained online backbone (TF names, TF layouts), for linear evaluation and export. */
   public Map<String, NpyArray> weights() {
     return graph.read();
+  }
+
+  /**
+   * Redraws {@code curves.png} (chief only) from the TensorBoard files of the run folder after
+   * flushing the writer, so it holds every scalar so far, those before a resume included. A
+   * picture that cannot be drawn is a warning, never the end of a training run.
+   */
+  private void drawCurves(TensorBoardWriter tb, String where) {
+    if (!dist.isChief()) {
+      return;
+    }
+    try {
+      if (tb != null) {
+        tb.flush();
+      }
+      String title = String.format("%s: %s %s width %d, %d px, global batch %d", saveDir.getFileName(),
+          cfg.method().toUpperCase(java.util.Locale.ROOT), cfg.network().name(), cfg.network().width(),
+          cfg.augment().inputSize(), (long) batch * dist.world());
+      CurvesChart.write(saveDir, title, where + "  (TensorBoard scalars of this folder, every "
+          + cfg.train().tbInterval() + " step(s); dotted lines: epoch ends)", stepsPerEpoch);
+    } catch (IOException | RuntimeException e) {
+      log.warn("could not draw {}: {}", saveDir.resolve(RunDirectory.CURVES_FILE), e.toString());
+    }
   }
 
   private Path save(CheckpointStore store, CheckpointState state, boolean snapshot, boolean newBest,

@@ -75,14 +75,18 @@ public final class TensorBoardWriter implements AutoCloseable {
   }
 
   /**
-   * Marks a resumed run: TensorBoard drops the points of earlier event files at or after
+   * Marks a resumed run: TensorBoard drops the points of earlier event files after
    * {@code globalStep} (work the crashed run did after its last checkpoint), so the curves do not
    * fold back on themselves. Call once, right after opening, with the checkpoint's global step.
+   *
+   * <p>The marker carries {@code globalStep + 1}: TensorBoard (and {@link TensorBoardScalars})
+   * drop the points at or after a marker's step, and the points at the checkpoint's own step
+   * (the last steps' scalars, the epoch's validation top-1) are history the resumed run keeps.
    */
   public void restartAt(long globalStep) {
     Event event = Event.newBuilder()
         .setWallTime(System.currentTimeMillis() / 1000.0)
-        .setStep(globalStep)
+        .setStep(globalStep + 1)
         .setSessionLog(SessionLog.newBuilder().setStatus(SessionLog.SessionStatus.START))
         .build();
     try (TString e = TString.tensorOfBytes(NdArrays.scalarOfObject(event.toByteArray()));

@@ -55,4 +55,22 @@ class RunDirectoryTest {
       assertEquals(2, entries.count(), "no temp files left behind");
     }
   }
+
+  @Test
+  void replaceFileSwapsWholeFilesAndClearsAKilledWritersTemporaryCopy() throws IOException {
+    RunDirectory run = RunDirectory.open(tmp.resolve("c"));
+    // what a process killed between write and rename leaves behind
+    Path stale = Files.write(run.path().resolve(RunDirectory.CURVES_FILE + ".tmp-99999999"), new byte[] {1, 2});
+    byte[] first = {(byte) 0x89, 'P', 'N', 'G', 1};
+    byte[] second = {(byte) 0x89, 'P', 'N', 'G', 2, 3};
+    assertEquals(run.path().resolve(RunDirectory.CURVES_FILE), run.replaceFile(RunDirectory.CURVES_FILE, first));
+    assertTrue(Files.notExists(stale), "the killed writer's copy is gone");
+    run.replaceFile(RunDirectory.CURVES_FILE, second);
+    org.junit.jupiter.api.Assertions.assertArrayEquals(second,
+        Files.readAllBytes(run.path().resolve(RunDirectory.CURVES_FILE)));
+    try (var entries = Files.list(run.path())) {
+      assertEquals(List.of(RunDirectory.CURVES_FILE), entries.map(p -> p.getFileName().toString()).toList());
+    }
+    assertThrows(IllegalArgumentException.class, () -> run.replaceFile("../x.png", first));
+  }
 }

@@ -122,6 +122,22 @@ public final class BoxPreviewCommand implements Command {
       throw flags.error("no images: pass --images DIR, or --dataset/root DIR (or a --config whose"
           + " dataset/root is set)");
     }
+    write(pictures, settings, out);
+    return 0;
+  }
+
+  /**
+   * The picture of {@code cfg}'s own augmentation and boxes on the first {@code count} training
+   * images of its dataset, written to {@code out}: what {@code tools/scrl boxes --config} draws
+   * (the demo puts one into its run folder).
+   */
+  public static void writeFor(Config cfg, String configName, int count, Path out) throws IOException {
+    Settings settings = new Settings(ExperimentSpec.augment(cfg), ExperimentSpec.boxes(cfg),
+        cfg.network().scrl().enabled(), configName, cfg.seed());
+    write(fromDataset(cfg, count), settings, out);
+  }
+
+  private static void write(List<Picture> pictures, Settings settings, Path out) throws IOException {
     BufferedImage sheet = render(pictures, settings);
     Path parent = out.toAbsolutePath().getParent();
     if (parent != null) {
@@ -129,7 +145,6 @@ public final class BoxPreviewCommand implements Command {
     }
     ImageIO.write(sheet, "png", out.toFile());
     LOG.info("wrote {} ({} images, {}x{} px)", out, pictures.size(), sheet.getWidth(), sheet.getHeight());
-    return 0;
   }
 
   private Settings settings(ConfigCommandLine.Parsed parsed, Config cfg) {
@@ -199,7 +214,7 @@ public final class BoxPreviewCommand implements Command {
   }
 
   /** Augments each picture with seed (seed, index); the settings bar, then one row per picture. */
-  BufferedImage render(List<Picture> pictures, Settings settings) {
+  static BufferedImage render(List<Picture> pictures, Settings settings) {
     AugmentParams augment = settings.augment();
     int s = augment.inputSize();
     int z = zoom(s);

@@ -130,6 +130,8 @@ public final class DemoCommand implements Command {
     deleteTree(savedModel); // the demo's own export of an earlier run into this folder
     SavedModelExporter.export(w, savedModel);
     preprocessing.write(Preprocessing.insideDir(savedModel));
+    // what the views and SCRL boxes of this config look like, next to its curves.png
+    BoxPreviewCommand.writeFor(cfg, "config/demo_fashion_mnist.yaml", 8, run.saveDir().resolve("boxes.png"));
     Outcome outcome = new Outcome(run.saveDir(), rows, train.size(), val.size(), npz, savedModel,
         since(start));
     RunDirectory dir = RunDirectory.open(run.saveDir());

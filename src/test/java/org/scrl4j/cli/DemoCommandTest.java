@@ -67,6 +67,11 @@ class DemoCommandTest {
     assertTrue(o.rows().get(2).features().contains("32x32x3"), o.rows().toString());
     assertTrue(Files.size(o.torchvision()) > 0);
     assertTrue(Files.isRegularFile(o.savedModel().resolve("saved_model.pb")));
+    // the run folder's pictures: the curves of the run and the boxes of the demo's config
+    for (String picture : new String[] {"curves.png", "boxes.png"}) {
+      java.awt.image.BufferedImage img = javax.imageio.ImageIO.read(o.runDir().resolve(picture).toFile());
+      assertTrue(img != null && img.getWidth() > 100 && img.getHeight() > 100, picture + " is a picture");
+    }
     // the demo config's evaluation transform (input_size 32, center_crop_pad 0) beside both exports
     for (Path json : List.of(o.savedModel().resolve("preprocessing.json"),
         o.torchvision().resolveSibling(o.torchvision().getFileName() + ".preprocessing.json"))) {

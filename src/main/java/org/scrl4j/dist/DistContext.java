@@ -242,13 +242,26 @@ public final class DistContext implements AutoCloseable {
     if (server == null) {
       return e;
     }
+    String msg = String.valueOf(e.getMessage());
     List<Integer> lost = PeerMonitor.unreachable(addresses, rank(), 2000);
+    // A collective fails on a dead peer's closed socket a moment before that peer's process is
+    // gone and its port refuses connections (seen under load: rank 0's error 0.5 s after rank 1
+    // was killed, with rank 1 still reachable), so probe a little longer when the error says so.
+    long deadline = System.nanoTime() + PEER_GONE_GRACE_MILLIS * 1_000_000L;
+    while (lost.isEmpty() && looksLikeLostPeer(msg) && System.nanoTime() < deadline) {
+      try {
+        Thread.sleep(250);
+      } catch (InterruptedException interrupted) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+      lost = PeerMonitor.unreachable(addresses, rank(), 1000);
+    }
     if (!lost.isEmpty()) {
       ReplicaLostError err = lostError(this, lost, "cannot be reached");
       err.initCause(e);
       return err;
     }
-    String msg = String.valueOf(e.getMessage());
     if (msg.contains("timed out") || msg.contains("DEADLINE_EXCEEDED") || msg.contains("Deadline")) {
       ReplicaLostError err = new ReplicaLostError(
           "rank " + rank() + ": a collective did not complete within "
@@ -258,6 +271,15 @@ public final class DistContext implements AutoCloseable {
       return err;
     }
     return e;
+  }
+
+  /** How long {@link #explain} keeps probing the peers after a connection-level failure. */
+  static final long PEER_GONE_GRACE_MILLIS = 5000;
+
+  /** A TensorFlow error about a connection to another task (gRPC UNAVAILABLE and its kin). */
+  static boolean looksLikeLostPeer(String msg) {
+    return msg.contains("UNAVAILABLE") || msg.contains("Socket closed") || msg.contains("Connection reset")
+        || msg.contains("Connection refused") || msg.contains("failed to connect");
   }
 
   /** Blocks until every rank reaches its barrier; fails (naming lost ranks) when one never does. */

@@ -1,6 +1,8 @@
 package org.scrl4j.dist;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -38,5 +40,17 @@ class DistContextTest {
       assertEquals(GraphRewrites.deterministic(), ctx.sessionConfig());
       ctx.barrier();
     }
+  }
+
+  /** The errors a killed peer causes keep the peer probe going; others (a NaN, a bad shape) do not. */
+  @Test
+  void connectionFailuresAreRecognisedAsPossiblyLostPeers() {
+    // from rank 0 of MultiHostNamespaceTest 0.5 s after rank 1 was killed
+    assertTrue(DistContext.looksLikeLostPeer("From /job:worker/replica:0/task:0:\nCollective ops is aborted by:"
+        + " Socket closed\nAdditional GRPC error information from remote target /job:worker/replica:0/task:1"
+        + " while calling /tensorflow.WorkerService/RecvBuf:\n:{\"description\":\"Error received from peer"
+        + " ipv4:10.213.0.2:33327\",\"grpc_message\":\"Socket closed\",\"grpc_status\":14}"));
+    assertTrue(DistContext.looksLikeLostPeer("Aborting RingReduce with UNAVAILABLE: Connection reset by peer"));
+    assertFalse(DistContext.looksLikeLostPeer("Incompatible shapes: [2,3] vs. [2,4]"));
   }
 }

@@ -64,11 +64,7 @@ class TensorBoardScalarsTest {
   @Test
   void aRecordCutShortByAKillIsLeftOut() throws IOException {
     Path run = tmp.resolve("torn");
-    try (TensorBoardWriter tb = new TensorBoardWriter(run)) {
-      tb.scalar(ScalarTags.LR, 1, 0.5);
-      tb.scalar(ScalarTags.LR, 2, 0.25);
-    }
-    Path file = TensorBoardScalars.eventFiles(run).get(0);
+    Path file = twoLearningRates(run);
     byte[] whole = Files.readAllBytes(file);
     // a third record as a killed writer leaves it: a valid 12-byte header claiming 40 bytes,
     // then only 5 of them
@@ -87,11 +83,7 @@ class TensorBoardScalarsTest {
   @Test
   void aDamagedRecordEndsTheFileButNotTheFolder() throws IOException {
     Path run = tmp.resolve("damaged");
-    try (TensorBoardWriter tb = new TensorBoardWriter(run)) {
-      tb.scalar(ScalarTags.LR, 1, 0.5);
-      tb.scalar(ScalarTags.LR, 2, 0.25);
-    }
-    Path file = TensorBoardScalars.eventFiles(run).get(0);
+    Path file = twoLearningRates(run);
     byte[] bytes = Files.readAllBytes(file);
     bytes[bytes.length - 6] ^= 0x55; // inside the last record's payload: its crc no longer matches
     Files.write(file, bytes);
@@ -106,5 +98,14 @@ class TensorBoardScalarsTest {
     assertEquals(List.of(), List.copyOf(none.tags()));
     assertEquals(0, none.lastStep());
     assertEquals(0, TensorBoardScalars.read(tmp.resolve("missing")).tags().size());
+  }
+
+  /** An event file in {@code run} holding lr 0.5 at step 1 and 0.25 at step 2; returns the file. */
+  private static Path twoLearningRates(Path run) throws IOException {
+    try (TensorBoardWriter tb = new TensorBoardWriter(run)) {
+      tb.scalar(ScalarTags.LR, 1, 0.5);
+      tb.scalar(ScalarTags.LR, 2, 0.25);
+    }
+    return TensorBoardScalars.eventFiles(run).get(0);
   }
 }

@@ -1,5 +1,6 @@
 package org.scrl4j.data;
 
+import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -97,6 +98,34 @@ public final class TfRecords {
       }
       return data;
     }
+  }
+
+  /**
+   * The next record's payload from a stream read front to back (TensorBoard's event files use
+   * the same framing), with both CRCs checked; null at the end of the stream.
+   *
+   * @throws CorruptRecordException when a CRC or the length is bad
+   * @throws EOFException when the stream ends inside a record (its writer was stopped)
+   */
+  public static byte[] next(DataInputStream in, Path file) throws IOException {
+    int first = in.read();
+    if (first < 0) {
+      return null;
+    }
+    byte[] header = new byte[12];
+    header[0] = (byte) first;
+    in.readFully(header, 1, 11);
+    ByteBuffer h = ByteBuffer.wrap(header).order(ByteOrder.LITTLE_ENDIAN);
+    long length = h.getLong(0);
+    if (h.getInt(8) != maskedCrc(header, 0, 8) || length < 0 || length > Integer.MAX_VALUE - 8) {
+      throw new CorruptRecordException(file, -1, "damaged record header");
+    }
+    byte[] data = new byte[(int) length];
+    in.readFully(data);
+    if (Integer.reverseBytes(in.readInt()) != maskedCrc(data, 0, data.length)) {
+      throw new CorruptRecordException(file, -1, "damaged record");
+    }
+    return data;
   }
 
   private static void readFully(FileChannel ch, ByteBuffer buf, long pos) throws IOException {

@@ -160,32 +160,15 @@ public final class TensorBoardScalars {
   }
 
   /**
-   * The next record's payload: u64 length, masked crc32c(length), data, masked crc32c(data), all
-   * little-endian. Null at the end of the file, and at a truncated or damaged record (logged).
+   * The next record's payload ({@link TfRecords#next}); null at the end of the file, and at a
+   * truncated or damaged record (logged), so a file is read up to the first bad record.
    */
   private static byte[] nextRecord(DataInputStream in, Path file) throws IOException {
-    byte[] header = new byte[12];
-    int first = in.read();
-    if (first < 0) {
-      return null;
-    }
-    header[0] = (byte) first;
     try {
-      in.readFully(header, 1, 11);
-      ByteBuffer h = ByteBuffer.wrap(header).order(ByteOrder.LITTLE_ENDIAN);
-      long length = h.getLong(0);
-      if (h.getInt(8) != TfRecords.maskedCrc(header, 0, 8) || length < 0 || length > Integer.MAX_VALUE - 8) {
-        log.warn("{}: damaged record header; reading the file up to it", file);
-        return null;
-      }
-      byte[] data = new byte[(int) length];
-      in.readFully(data);
-      int crc = Integer.reverseBytes(in.readInt());
-      if (crc != TfRecords.maskedCrc(data, 0, data.length)) {
-        log.warn("{}: damaged record; reading the file up to it", file);
-        return null;
-      }
-      return data;
+      return TfRecords.next(in, file);
+    } catch (TfRecords.CorruptRecordException damaged) {
+      log.warn("{}; reading the file up to it", damaged.getMessage());
+      return null;
     } catch (EOFException truncated) {
       log.debug("{} ends inside a record (its writer was stopped); read up to it", file);
       return null;

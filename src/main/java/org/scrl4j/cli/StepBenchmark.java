@@ -14,6 +14,8 @@ import org.scrl4j.dist.DistSettings;
 import org.scrl4j.dist.LocalReplicas;
 import org.scrl4j.method.PretrainStep;
 import org.scrl4j.model.ByolNetwork;
+import org.scrl4j.model.Precision;
+import org.scrl4j.optim.DynamicLossScale;
 import org.scrl4j.model.ParamStore;
 import org.scrl4j.model.ResNetSpec;
 import org.scrl4j.model.TensorValues;
@@ -60,6 +62,7 @@ public final class StepBenchmark implements Benchmark {
         .flag("dist_url", "URL", "auto | tcp://127.0.0.1:PORT, with --num_devices (default auto)")
         .flag("bn_float64_moments", "BOOL", "true | false: batch-norm moments accumulated in float64,"
             + " as train/bn_float64_moments (default true)")
+        .flag("precision", "P", Precision.choices() + ", as train/precision (default float32)")
         .flag("profile", "FILE", "after the timed steps, trace one more step and write its kernel time"
             + " per op type to FILE (JSON)");
   }
@@ -95,8 +98,11 @@ public final class StepBenchmark implements Benchmark {
     try (DistContext d = dist) {
       String profile = flags.optional("profile", null);
       boolean bnFloat64 = flags.choice("bn_float64_moments", "true", "true", "false").equals("true");
+      Precision precision = Precision.parse("--precision",
+          flags.choice("precision", "float32", "float32", "mixed_bfloat16", "mixed_float16"));
+      precision.checkSupported(d.settings().deviceType());
       Map<String, Object> out = run(d, method, methodName, spec, heads, batch, size, steps, warmup,
-          classes, seed, bnFloat64, profile == null ? null : java.nio.file.Path.of(profile));
+          classes, seed, bnFloat64, precision, profile == null ? null : java.nio.file.Path.of(profile));
       d.finish();
       return d.isChief() ? out : null;
     }
@@ -104,7 +110,7 @@ public final class StepBenchmark implements Benchmark {
 
   private Map<String, Object> run(DistContext dist, PretrainStep.Method method, String methodName,
       ResNetSpec spec, ByolNetwork.HeadSpec heads, int batch, int size, int steps, int warmup,
-      int classes, long seed, boolean bnFloat64, java.nio.file.Path profile) {
+      int classes, long seed, boolean bnFloat64, Precision precision, java.nio.file.Path profile) {
     int views = 2 * batch;
     int boxesPerImage = 10;
     long buildStart = System.nanoTime();
@@ -125,7 +131,8 @@ public final class StepBenchmark implements Benchmark {
       PretrainStep step = PretrainStep.build(tf, store, new PretrainStep.Settings(spec, heads, method,
               classes, Lars.pretraining(1e-6, LarsGrouping.REFERENCE), new LrSchedule(0.45, 5004, 10, 200),
               new EmaSchedule(0.97, 5004L * 200), dist.syncBnMoments(bnFloat64),
-              dist.world() > 1 ? dist.collectives(tf).gradientMean() : g2 -> g2, dist.crossReplicaSum()),
+              dist.world() > 1 ? dist.collectives(tf).gradientMean() : g2 -> g2, dist.crossReplicaSum())
+              .withLossScaling(precision.needsLossScaling() ? DynamicLossScale.Settings.TORCH : null),
           new PretrainStep.Inputs(viewsIn, boxesIn, labelsIn));
       int nodes = (int) g.toGraphDef().getNodeCount();
       buildS = (System.nanoTime() - buildStart) / 1e9;
@@ -141,7 +148,7 @@ public final class StepBenchmark implements Benchmark {
         labels[i] = rnd.nextInt(Math.max(classes, 1));
       }
       List<Double> times = new ArrayList<>();
-      try (Session s = dist.newSession(g);
+      try (Session s = dist.newSession(g, precision.sessionOptions());
            TFloat32 viewsT = TensorValues.tensor(pixels, views, size, size, 3);
            TFloat32 boxesT = TensorValues.tensor(boxes, boxes.length / 5, 5);
            TInt64 labelsT = TInt64.vectorOf(labels)) {
@@ -234,6 +241,7 @@ public final class StepBenchmark implements Benchmark {
       out.put("first_step_s", firstStepS);
       out.put("jvm_start_to_first_step_s", startToFirstStepS);
       out.put("bn_float64_moments", bnFloat64);
+      out.put("precision", precision.configValue());
       out.put("onednn", String.valueOf(System.getenv("TF_ENABLE_ONEDNN_OPTS")));
       return out;
     }

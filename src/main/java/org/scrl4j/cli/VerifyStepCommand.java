@@ -13,6 +13,7 @@ import org.scrl4j.io.NpyArray;
 import org.scrl4j.io.Npz;
 import org.scrl4j.method.PretrainStep;
 import org.scrl4j.method.StepVerifier;
+import org.scrl4j.model.Precision;
 import org.scrl4j.optim.LarsGrouping;
 
 /**
@@ -41,7 +42,8 @@ public final class VerifyStepCommand implements Command {
         .flag("quirks", "QUIRKS", "reference | clean LARS grouping (default reference)")
         .flag("lars-lr", "LR", "LARS learning rate (default 0.45)")
         .flag("wd", "WD", "weight decay (default 1e-6)")
-        .flag("ema-m", "M", "target EMA momentum (default 0.97)");
+        .flag("ema-m", "M", "target EMA momentum (default 0.97)")
+        .flag("precision", "P", Precision.choices() + " (default float32; the yardstick is float32)");
     if (!flags.parse(args)) {
       return 0;
     }
@@ -57,8 +59,10 @@ public final class VerifyStepCommand implements Command {
       default -> StepVerifier.autoMethod(caseFile);
     };
     String quirks = flags.choice("quirks", "reference", "reference", "clean");
+    Precision precision = Precision.parse("--precision", flags.choice("precision", "float32", "float32", "mixed_bfloat16", "mixed_float16"));
+    precision.checkSupported("CPU");
     StepVerifier.Options o = new StepVerifier.Options(method, LarsGrouping.parse(quirks),
-        flags.number("lars-lr", 0.45), flags.number("wd", 1e-6), flags.number("ema-m", 0.97));
+        flags.number("lars-lr", 0.45), flags.number("wd", 1e-6), flags.number("ema-m", 0.97), precision);
     long t0 = System.nanoTime();
     Map<String, NpyArray> out = new LinkedHashMap<>(StepVerifier.run(caseFile, o));
     String modeName = method.name().toLowerCase(Locale.ROOT);
@@ -71,6 +75,7 @@ public final class VerifyStepCommand implements Command {
     info.put("project", "scrl4j");
     info.put("mode", modeName);
     info.put("quirks", quirks);
+    info.put("precision", precision.configValue());
     info.put("lars", lars);
     info.put("loss", loss);
     out.put("info_json", NpyArray.of(Json.line(info)));
@@ -78,6 +83,7 @@ public final class VerifyStepCommand implements Command {
     Map<String, Object> summary = new LinkedHashMap<>();
     summary.put("mode", modeName);
     summary.put("quirks", quirks);
+    summary.put("precision", precision.configValue());
     summary.put("loss", loss);
     summary.put("keys", out.size());
     summary.put("seconds", Math.round((System.nanoTime() - t0) / 1e8) / 10.0);

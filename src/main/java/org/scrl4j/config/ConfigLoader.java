@@ -199,6 +199,10 @@ public final class ConfigLoader {
   }
 
   static UserError unknownKey(String path, String where) {
+    if (path.equals("train/dtype")) {
+      return new UserError("config key 'train/dtype' (" + where + ") was renamed to 'train/precision':"
+          + " float32 | mixed_bfloat16 | mixed_float16");
+    }
     return new UserError("unknown config key '" + path + "' (" + where + "); did you mean '"
         + NearestName.of(path, ConfigSchema.allPaths()) + "'?");
   }

@@ -13,7 +13,7 @@ final class ConfigValidator {
     oneOf("dataset/format", c.dataset().format(), List.of("auto", "tfrecord", "folder", "idx"));
     oneOf("augment/type", c.augment().type(), List.of("simclr", "simple", "none"));
     oneOf("train/optim/quirks", c.train().optim().quirks(), List.of("reference", "clean"));
-    oneOf("train/dtype", c.train().dtype(), List.of("float32"));
+    oneOf("train/precision", c.train().precision(), List.of("float32", "mixed_bfloat16", "mixed_float16"));
     oneOf("device", c.device(), List.of("auto", "cpu", "gpu"));
     positive("augment/input_size", c.augment().inputSize());
     pair("augment/crop_scale", c.augment().cropScale(), true);

@@ -22,8 +22,11 @@ public record TrainConfig(
     int maxStepsPerEpoch,
     /** Minutes between mid-epoch resume checkpoints (0 = only at epoch ends). */
     double checkpointMinutes,
-    /** float32 (the only dtype the CPU kernels train in here). */
-    String dtype,
+    /**
+     * float32 | mixed_bfloat16 (CPUs with AVX512-BF16 or AMX) | mixed_float16 (GPUs, with dynamic
+     * loss scaling): convolutions and matrix products in the low precision, as torch's autocast.
+     */
+    String precision,
     /**
      * Accumulate batch-norm moments in float64, as torch's CPU kernel does (verify-step always
      * does); rows of W values are summed in float32 first, so x is read once (Float64Reduction).

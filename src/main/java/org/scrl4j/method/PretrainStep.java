@@ -13,6 +13,7 @@ import org.scrl4j.model.ForwardContext;
 import org.scrl4j.model.LinearClassifier;
 import org.scrl4j.model.ParamStore;
 import org.scrl4j.model.ResNetSpec;
+import org.scrl4j.optim.DynamicLossScale;
 import org.scrl4j.optim.Ema;
 import org.scrl4j.optim.Gradients;
 import org.scrl4j.optim.Lars;
@@ -23,6 +24,7 @@ import org.tensorflow.ndarray.Shape;
 import org.tensorflow.op.Op;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Variable;
+import org.tensorflow.types.TBool;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt64;
 import org.tensorflow.types.family.TNumber;
@@ -79,10 +81,26 @@ public final class PretrainStep {
    *     identity on one process
    * @param replicaSum sum over replicas (identity on one process); normalises the regression loss
    *     by the job's pair count, so averaged gradients are those of the global batch
+   * @param lossScaling dynamic loss scaling (float16), or null for none (float32, bfloat16)
    */
   public record Settings(ResNetSpec arch, ByolNetwork.HeadSpec heads, Method method,
       int evaluatorClasses, Lars lars, Schedule lr, Schedule emaMomentum, BatchMoments moments,
-      UnaryOperator<List<Operand<TFloat32>>> gradientReducer, BatchMoments.CrossReplicaSum replicaSum) {
+      UnaryOperator<List<Operand<TFloat32>>> gradientReducer, BatchMoments.CrossReplicaSum replicaSum,
+      DynamicLossScale.Settings lossScaling) {
+
+    /** Settings without loss scaling. */
+    public Settings(ResNetSpec arch, ByolNetwork.HeadSpec heads, Method method, int evaluatorClasses,
+        Lars lars, Schedule lr, Schedule emaMomentum, BatchMoments moments,
+        UnaryOperator<List<Operand<TFloat32>>> gradientReducer, BatchMoments.CrossReplicaSum replicaSum) {
+      this(arch, heads, method, evaluatorClasses, lars, lr, emaMomentum, moments, gradientReducer,
+          replicaSum, null);
+    }
+
+    /** These settings with dynamic loss scaling (null: none). */
+    public Settings withLossScaling(DynamicLossScale.Settings scaling) {
+      return new Settings(arch, heads, method, evaluatorClasses, lars, lr, emaMomentum, moments,
+          gradientReducer, replicaSum, scaling);
+    }
 
     /** Single-process settings (local batch norm, no gradient reduction). */
     public static Settings local(ResNetSpec arch, ByolNetwork.HeadSpec heads, Method method,
@@ -121,6 +139,8 @@ public final class PretrainStep {
   private final Map<String, Operand<TFloat32>> updatedOnline;
   private final Map<String, Operand<TFloat32>> updatedTarget = new LinkedHashMap<>();
   private final List<Op> bnUpdates;
+  private final DynamicLossScale lossScale;
+  private final Operand<TBool> stepApplied;
   private final Op trainOp;
   private final Op initializer;
 
@@ -162,8 +182,18 @@ public final class PretrainStep {
     List<ParamStore.Param> trainable = store.trainable("online");
     List<Operand<TFloat32>> values = new ArrayList<>();
     trainable.forEach(p -> values.add(p.value()));
-    List<Operand<TFloat32>> grads = s.gradientReducer().apply(
-        Gradients.of(tf, "gradients", loss, values));
+    // float16: d(S * loss), reduced across replicas, then divided by S; a non-finite gradient on
+    // any replica is non-finite in the reduced sum, so every replica skips the same steps
+    lossScale = s.lossScaling() == null ? null : new DynamicLossScale(tf, s.lossScaling());
+    List<Operand<TFloat32>> grads = s.gradientReducer().apply(Gradients.of(tf, "gradients",
+        lossScale == null ? loss : lossScale.scaled(tf, loss), values));
+    Operand<TBool> applyStep = null;
+    if (lossScale != null) {
+      DynamicLossScale.Unscaled unscaled = lossScale.unscale(tf.withSubScope("unscale"), grads);
+      grads = unscaled.gradients();
+      applyStep = unscaled.allFinite();
+    }
+    this.stepApplied = applyStep;
 
     Ops stepOps = tf.withSubScope("step");
     globalStep = tf.withName("global_step").variable(Shape.scalar(), TInt64.class);
@@ -180,7 +210,7 @@ public final class PretrainStep {
       gradients.put(name, grads.get(i));
       slots.add(new LarsOptimizer.Slot(name, p.variable(), p.value(), grads.get(i)));
     }
-    LarsOptimizer.Step lars = optimizer.apply(tf, slots, lr);
+    LarsOptimizer.Step lars = optimizer.apply(tf, slots, lr, applyStep);
     updatedOnline = lars.newValues();
 
     // EMA after the LARS step, with the updated online values; parameters only, no BN buffers
@@ -204,11 +234,17 @@ public final class PretrainStep {
     List<Op> done = new ArrayList<>(bnUpdates);
     done.add(lars.step());
     done.add(ema.op());
+    if (lossScale != null) {
+      done.add(lossScale.update(stepOps.withControlDependencies(List.of(lars.step())), applyStep));
+    }
     globalStepAfter = stepOps.withControlDependencies(done).withName("increment")
         .assignAdd(globalStep, stepOps.constant(1L));
     trainOp = stepOps.withControlDependencies(List.of(globalStepAfter)).withName("train").noOp();
-    initializer = stepOps.withControlDependencies(List.of(optimizer.initializer(),
-        stepOps.assign(globalStep, stepOps.constant(0L)))).withName("init").noOp();
+    List<Op> inits = new ArrayList<>(List.of(optimizer.initializer(), stepOps.assign(globalStep, stepOps.constant(0L))));
+    if (lossScale != null) {
+      inits.add(lossScale.initializer());
+    }
+    initializer = stepOps.withControlDependencies(inits).withName("init").noOp();
   }
 
   /**
@@ -254,7 +290,10 @@ public final class PretrainStep {
     return trainOp;
   }
 
-  /** Zeroes the momentum buffers and the global step (a fresh run; parameters: {@link ParamStore#initialize}). */
+  /**
+   * Zeroes the momentum buffers and the global step, and sets the loss scale to its initial value
+   * (a fresh run; parameters: {@link ParamStore#initialize}).
+   */
   public Op initializer() {
     return initializer;
   }
@@ -301,6 +340,16 @@ public final class PretrainStep {
   /** The global step variable (checkpointed; set it to resume). */
   public Variable<TInt64> globalStep() {
     return globalStep;
+  }
+
+  /** The float16 loss scale (its variables are checkpointed), or null without loss scaling. */
+  public DynamicLossScale lossScale() {
+    return lossScale;
+  }
+
+  /** Whether this step's gradients were finite and LARS applied them; null without loss scaling. */
+  public Operand<TBool> stepApplied() {
+    return stepApplied;
   }
 
   public LarsOptimizer optimizer() {

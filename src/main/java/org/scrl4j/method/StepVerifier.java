@@ -9,6 +9,7 @@ import org.scrl4j.common.UserError;
 import org.scrl4j.io.NpyArray;
 import org.scrl4j.model.ByolNetwork;
 import org.scrl4j.model.GraphRewrites;
+import org.scrl4j.model.Precision;
 import org.scrl4j.model.ParamStore;
 import org.scrl4j.model.ResNetSpec;
 import org.scrl4j.model.TensorValues;
@@ -35,7 +36,14 @@ public final class StepVerifier {
 
   /** The step's hyper-parameters, as golden.py's flags. */
   public record Options(PretrainStep.Method method, LarsGrouping grouping, double lr,
-      double weightDecay, double emaMomentum) {}
+      double weightDecay, double emaMomentum, Precision precision) {
+
+    /** Options in float32, the precision golden.py's yardstick is computed in. */
+    public Options(PretrainStep.Method method, LarsGrouping grouping, double lr, double weightDecay,
+        double emaMomentum) {
+      this(method, grouping, lr, weightDecay, emaMomentum, Precision.FLOAT32);
+    }
+  }
 
   private StepVerifier() {}
 
@@ -79,7 +87,6 @@ public final class StepVerifier {
               Schedule.constant(o.lr()), Schedule.constant(o.emaMomentum())),
           new PretrainStep.Inputs(viewsIn, boxesIn, null));
 
-      
       Fetches f = new Fetches();
       f.add("loss", step.loss(), null);
       f.add("loss_terms_v1", step.regressionTerms().termsV1(), null);
@@ -93,7 +100,7 @@ public final class StepVerifier {
       step.updatedTarget().forEach((n, t) -> f.add("after_ema/target/" + n, t, targetByName.get(n)));
 
       Map<String, NpyArray> out = new LinkedHashMap<>();
-      try (Session s = new Session(g, GraphRewrites.deterministic())) {
+      try (Session s = new Session(g, GraphRewrites.deterministic(o.precision()))) {
         store.initialize(s, 0);
         store.write(s, caseValues(c, store));
         s.run(step.initializer());

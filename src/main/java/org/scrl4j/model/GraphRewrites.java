@@ -40,4 +40,9 @@ public final class GraphRewrites {
                 .setMetaOptimizerIterations(RewriterConfig.NumIterationsType.ONE)))
         .build();
   }
+
+  /** {@link #deterministic()} with {@code precision}'s rewrite merged in. */
+  public static ConfigProto deterministic(Precision precision) {
+    return deterministic().toBuilder().mergeFrom(precision.sessionOptions()).build();
+  }
 }

@@ -9,6 +9,7 @@ import org.tensorflow.ndarray.Shape;
 import org.tensorflow.op.Op;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Variable;
+import org.tensorflow.types.TBool;
 import org.tensorflow.types.TFloat32;
 
 /**
@@ -58,6 +59,14 @@ public final class LarsOptimizer {
    * the backward pass still needs them.
    */
   public Step apply(Ops tf, List<Slot> slots, Operand<TFloat32> lr) {
+    return apply(tf, slots, lr, null);
+  }
+
+  /**
+   * {@link #apply(Ops, List, Operand)} that leaves every parameter and momentum buffer as it was
+   * when {@code applyStep} is false (a skipped float16 step, {@link DynamicLossScale}); null: always.
+   */
+  public Step apply(Ops tf, List<Slot> slots, Operand<TFloat32> lr, Operand<TBool> applyStep) {
     if (initializer != null) {
       throw new IllegalStateException("apply() was already called on this optimizer");
     }
@@ -82,9 +91,15 @@ public final class LarsOptimizer {
       buffers.add(new Momentum(varName, v, shape));
       inits.add(ops.assign(v, ops.zerosLike(s.value())));
       Lars.Update u = lars.update(afterGradients, s.name(), s.value(), s.grad(), v, lr);
-      newValues.put(s.name(), u.param());
-      assigns.add(ops.assign(v, u.momentum()));
-      assigns.add(ops.assign(s.variable(), u.param()));
+      Operand<TFloat32> param = u.param();
+      Operand<TFloat32> momentum = u.momentum();
+      if (applyStep != null) {
+        param = DynamicLossScale.ifApplied(afterGradients, applyStep, param, s.value());
+        momentum = DynamicLossScale.ifApplied(afterGradients, applyStep, momentum, v);
+      }
+      newValues.put(s.name(), param);
+      assigns.add(ops.assign(v, momentum));
+      assigns.add(ops.assign(s.variable(), param));
     }
     initializer = ops.withControlDependencies(inits).withName("init").noOp();
     Op step = ops.withControlDependencies(assigns).withName("step").noOp();

@@ -24,6 +24,8 @@ import org.scrl4j.io.NpyArray;
 import org.scrl4j.method.ExperimentSpec;
 import org.scrl4j.method.PretrainStep;
 import org.scrl4j.model.ParamStore;
+import org.scrl4j.model.Precision;
+import org.scrl4j.optim.DynamicLossScale;
 import org.scrl4j.optim.EmaSchedule;
 import org.scrl4j.optim.Lars;
 import org.scrl4j.optim.LarsOptimizer;
@@ -73,6 +75,8 @@ final class PretrainingGraph implements AutoCloseable {
   PretrainingGraph(Config cfg, DistContext dist, ImageSource train, ImageSource val) {
     this.dist = dist;
     this.seed = cfg.seed();
+    Precision precision = Precision.parse("train/precision", cfg.train().precision());
+    precision.checkSupported(dist.settings().deviceType());
     int batch = cfg.train().batchSizeTrain();
     Ops tf = dist.place(Ops.create(graph));
     Collectives collectives = dist.world() > 1 ? dist.collectives(tf) : null;
@@ -107,7 +111,8 @@ final class PretrainingGraph implements AutoCloseable {
         new LrSchedule(baseLr, stepsPerEpoch, cfg.train().warmupEpochs(), epochs),
         new EmaSchedule(cfg.train().m(), stepsPerEpoch * epochs),
         dist.syncBnMoments(cfg.train().bnFloat64Moments()),
-        collectives == null ? g -> g : collectives.gradientMean(), dist.crossReplicaSum());
+        collectives == null ? g -> g : collectives.gradientMean(), dist.crossReplicaSum())
+        .withLossScaling(precision.needsLossScaling() ? DynamicLossScale.Settings.TORCH : null);
     ParamStore store = new ParamStore(tf);
     step = PretrainStep.build(tf, store, settings, new PretrainStep.Inputs(views, boxes, labels));
 
@@ -119,6 +124,9 @@ final class PretrainingGraph implements AutoCloseable {
       all.put(m.variable().op().name(), m.variable());
     }
     all.put("global_step", step.globalStep());
+    if (step.lossScale() != null) {
+      step.lossScale().variables().forEach(v -> all.put(v.op().name(), v));
+    }
     variables = new CheckpointVariables(tf.withSubScope("checkpoint"), all);
     store.initializer();
     // Every replica starts from rank 0's weights, momenta and global step (the original's DDP
@@ -126,6 +134,9 @@ final class PretrainingGraph implements AutoCloseable {
     List<Variable<TFloat32>> floats = new ArrayList<>();
     store.all().forEach(p -> floats.add(p.variable()));
     step.optimizer().momentumBuffers().forEach(m -> floats.add(m.variable()));
+    if (step.lossScale() != null) {
+      floats.addAll(step.lossScale().variables());
+    }
     if (collectives == null) {
       broadcastInit = null;
       chiefStateIn = null;
@@ -145,7 +156,11 @@ final class PretrainingGraph implements AutoCloseable {
     validation = classes > 0 && val != null
         ? new OnlineValidation(tf.withSubScope("online_validation"), val, step, cfg, dist, collectives)
         : null;
-    session = dist.newSession(graph);
+    session = dist.newSession(graph, precision.sessionOptions());
+    if (precision != Precision.FLOAT32) {
+      log.info("precision {}: convolutions and matrix products in {} (grappler's mixed-precision rewrite)",
+          precision.configValue(), precision == Precision.MIXED_BFLOAT16 ? "bfloat16" : "float16");
+    }
     log.info("{} {} (width {}), {} images per epoch on {} replica(s), {} steps per epoch, global batch {},"
             + " base lr {}", method, cfg.network().name(), cfg.network().width(), train.size(),
         dist.world(), stepsPerEpoch, globalBatch, String.format("%.4g", baseLr));

@@ -77,6 +77,21 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void precisionIsValidatedAndTheOldDtypeKeyNamesItsNewName() {
+    assertEquals("float32", ConfigLoader.load(null, List.of()).train().precision());
+    assertEquals("mixed_bfloat16",
+        ConfigLoader.load(null, List.of(o("train/precision", "mixed_bfloat16"))).train().precision());
+    UserError bad = assertThrows(UserError.class,
+        () -> ConfigLoader.load(null, List.of(o("train/precision", "bfloat16"))));
+    assertEquals("config key 'train/precision' must be one of float32, mixed_bfloat16, mixed_float16, got"
+        + " 'bfloat16'", bad.getMessage());
+    UserError old = assertThrows(UserError.class,
+        () -> ConfigLoader.load(null, List.of(o("train/dtype", "float32"))));
+    assertTrue(old.getMessage().contains("'train/dtype'") && old.getMessage().contains("renamed to 'train/precision'"),
+        old.getMessage());
+  }
+
+  @Test
   void unknownKeyInTheFileNamesFileAndLine() throws IOException {
     Path f = yaml("train:\n  max_epochs: 3\n  warmup_epoch: 1\n");
     UserError e = assertThrows(UserError.class, () -> ConfigLoader.load(f, List.of()));

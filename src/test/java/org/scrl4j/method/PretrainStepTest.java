@@ -94,4 +94,114 @@ class PretrainStepTest {
       }
     }
   }
+
+  /** A tiny SCRL step with the given loss scaling (null: none), its session, fixed inputs. */
+  private static final class Tiny implements AutoCloseable {
+    final Graph g = new Graph();
+    final ParamStore store;
+    final PretrainStep step;
+    final Session s;
+    final Placeholder<TFloat32> views;
+    final Placeholder<TFloat32> boxes;
+    final float[] px;
+    final float[] bx;
+
+    Tiny(org.scrl4j.optim.DynamicLossScale.Settings scaling) {
+      int n = 2, size = 64;
+      Ops tf = Ops.create(g);
+      views = tf.placeholder(TFloat32.class, Placeholder.shape(Shape.of(2 * n, size, size, 3)));
+      boxes = tf.placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, 5)));
+      store = new ParamStore(tf);
+      step = PretrainStep.build(tf, store, PretrainStep.Settings.local(ResNetSpec.of("resnet18", 4),
+              new ByolNetwork.HeadSpec(16, 8), PretrainStep.Method.SCRL, 0,
+              Lars.pretraining(1e-6, LarsGrouping.REFERENCE), new LrSchedule(0.3, 4, 1, 3), new EmaSchedule(0.9, 12))
+              .withLossScaling(scaling),
+          new PretrainStep.Inputs(views, boxes, null));
+      Random rnd = new Random(1);
+      px = new float[2 * n * size * size * 3];
+      for (int i = 0; i < px.length; i++) {
+        px[i] = (float) rnd.nextGaussian();
+      }
+      bx = StepBenchmark.boxes(rnd, n, 3, size);
+      s = new Session(g);
+      store.initialize(s, 7);
+      s.run(step.initializer());
+    }
+
+    /** One step; returns every gradient by name, and the loss under "loss". */
+    Map<String, float[]> run() {
+      Map<String, float[]> out = new java.util.LinkedHashMap<>();
+      try (TFloat32 v = TensorValues.tensor(px, px.length / (64 * 64 * 3), 64, 64, 3);
+           TFloat32 b = TensorValues.tensor(bx, bx.length / 5, 5)) {
+        Session.Runner r = s.runner().feed(views, v).feed(boxes, b).addTarget(step.trainOp()).fetch(step.loss());
+        java.util.List<String> names = new java.util.ArrayList<>(step.gradients().keySet());
+        names.forEach(k -> r.fetch(step.gradients().get(k)));
+        try (Result res = r.run()) {
+          out.put("loss", TensorValues.floats(res.get(0)));
+          for (int i = 0; i < names.size(); i++) {
+            out.put(names.get(i), TensorValues.floats(res.get(i + 1)));
+          }
+        }
+      }
+      return out;
+    }
+
+    float read(String variable) {
+      try (Result r = s.runner().fetch(variable).run()) {
+        return TensorValues.floats(r.get(0))[0];
+      }
+    }
+
+    @Override
+    public void close() {
+      s.close();
+      g.close();
+    }
+  }
+
+  @Test
+  void aPowerOfTwoLossScaleLeavesEveryGradientBitIdentical() {
+    // every backward op is linear in the upstream gradient and x * 2^k rounds like x, so S = 1024
+    // changes no bit of the unscaled gradients (no subnormals here): the scaling is wired as
+    // d(S * loss) / S and nothing else
+    try (Tiny plain = new Tiny(null);
+         Tiny scaled = new Tiny(new org.scrl4j.optim.DynamicLossScale.Settings(1024, 2, 0.5, 2000))) {
+      Map<String, float[]> a = plain.run();
+      Map<String, float[]> b = scaled.run();
+      assertEquals(a.keySet(), b.keySet());
+      for (String k : a.keySet()) {
+        org.junit.jupiter.api.Assertions.assertArrayEquals(a.get(k), b.get(k), 0f, k);
+      }
+      try (Result res = scaled.s.runner().fetch(scaled.step.globalStep()).run()) {
+        assertEquals(1L, ((TInt64) res.get(0)).getLong());
+      }
+      assertEquals(1024f, scaled.read("loss_scale/scale"));
+      assertEquals(1f, scaled.read("loss_scale/good_steps"));
+    }
+  }
+
+  @Test
+  void aStepWhoseScaledGradientsOverflowIsSkippedButTheEmaAndScheduleGoOn() {
+    // S = 2^126: the forward is finite, the backward of S * loss overflows float32, as a float16
+    // step overflows at 2^16
+    try (Tiny t = new Tiny(new org.scrl4j.optim.DynamicLossScale.Settings(Math.pow(2, 126), 2, 0.5, 2000))) {
+      ParamStore.Param w = t.store.get("online/backbone/layer4.1.conv2.weight");
+      ParamStore.Param tw = t.store.get("target/backbone/layer4.1.conv2.weight");
+      ParamStore.Param rm = t.store.get("online/backbone/bn1.running_mean");
+      float[] w0 = t.store.read(t.s, w);
+      float[] t0 = t.store.read(t.s, tw);
+      float[] rm0 = t.store.read(t.s, rm);
+      Map<String, float[]> r = t.run();
+      assertTrue(Float.isFinite(r.get("loss")[0]), "the forward stays finite");
+      org.junit.jupiter.api.Assertions.assertArrayEquals(w0, t.store.read(t.s, w), 0f, "LARS must skip the step");
+      assertNotEquals(t0[0], t.store.read(t.s, tw)[0], "the EMA still runs, as after scaler.step()");
+      assertTrue(Float.isFinite(t.store.read(t.s, rm)[0]) && t.store.read(t.s, rm)[0] != rm0[0],
+          "running statistics are updated by the forward, as in torch");
+      assertEquals((float) Math.pow(2, 125), t.read("loss_scale/scale"));
+      assertEquals(0f, t.read("loss_scale/good_steps"));
+      try (Result res = t.s.runner().fetch(t.step.globalStep()).run()) {
+        assertEquals(1L, ((TInt64) res.get(0)).getLong());
+      }
+    }
+  }
 }

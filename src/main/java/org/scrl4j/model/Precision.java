@@ -1,0 +1,109 @@
+package org.scrl4j.model;
+
+import java.util.Arrays;
+import java.util.stream.Collectors;
+import org.scrl4j.common.CpuFeatures;
+import org.scrl4j.common.UserError;
+import org.tensorflow.proto.ConfigProto;
+import org.tensorflow.proto.GraphOptions;
+import org.tensorflow.proto.RewriterConfig;
+
+/**
+ * The arithmetic a step runs in ({@code train/precision}, {@code --precision}).
+ *
+ * <p>Mixed means what torch's autocast means: convolutions and matrix products (and the
+ * elementwise ops between them) in the low precision, everything that accumulates in float32. The
+ * model graph is always built in float32; the low precision is TensorFlow's own grappler rewrite
+ * ({@code auto_mixed_precision_onednn_bfloat16} on CPU, {@code auto_mixed_precision} for float16
+ * on GPU), which casts around its allow-list (Conv2D and its two backprops, MatMul, BatchMatMul)
+ * and leaves its deny-list (Sum, Mean, Exp, Log, Softmax cross-entropy, ...) in float32. In our
+ * graph that keeps in float32: the variables (master weights) and every assign, the LARS momentum
+ * and its norms (Sum), batch-norm moments (Sum, in float64 where configured) and running
+ * statistics, the loss (Sum/Mean of the normalised products), the EMA (Mul/Add of variables,
+ * no allow-listed op nearby) and the evaluator's cross-entropy. The evaluator's linear layer is a
+ * MatMul and runs in the low precision, as autocast runs every nn.Linear.
+ */
+public enum Precision {
+  FLOAT32("float32"),
+  MIXED_BFLOAT16("mixed_bfloat16"),
+  MIXED_FLOAT16("mixed_float16");
+
+  private final String configValue;
+
+  Precision(String configValue) {
+    this.configValue = configValue;
+  }
+
+  /** The spelling of config files and flags. */
+  public String configValue() {
+    return configValue;
+  }
+
+  /** Every spelling, for messages: "float32 | mixed_bfloat16 | mixed_float16". */
+  public static String choices() {
+    return Arrays.stream(values()).map(Precision::configValue).collect(Collectors.joining(" | "));
+  }
+
+  /** The precision of a config value; a UserError naming {@code key} and the choices otherwise. */
+  public static Precision parse(String key, String value) {
+    for (Precision p : values()) {
+      if (p.configValue.equals(value)) {
+        return p;
+      }
+    }
+    throw new UserError(key + " '" + value + "' is not one of " + choices());
+  }
+
+  /** float16 gradients underflow without loss scaling; bfloat16 has float32's exponent range. */
+  public boolean needsLossScaling() {
+    return this == MIXED_FLOAT16;
+  }
+
+  /**
+   * Refuses a precision this machine would run slower or not at all, with the reason and the fix:
+   * bfloat16 on a CPU without native bfloat16 instructions is emulated (slower than float32), or
+   * without oneDNN not rewritten at all; float16 is for GPUs (TF's CPU float16 kernels are emulated).
+   *
+   * @param deviceType "CPU" or "GPU", where the step's ops run
+   */
+  public void checkSupported(String deviceType, CpuFeatures cpu, String oneDnnEnv) {
+    String key = "train/precision " + configValue;
+    if (this == MIXED_FLOAT16 && !deviceType.equals("GPU")) {
+      throw new UserError(key + " is for GPUs (TensorFlow's float16 kernels on a CPU are emulated and"
+          + " slower than float32); on a CPU use mixed_bfloat16 (CPUs with AVX512-BF16 or AMX) or float32");
+    }
+    if (this == MIXED_BFLOAT16 && deviceType.equals("CPU")) {
+      if (!cpu.hasBfloat16()) {
+        throw new UserError(key + " needs a CPU with native bfloat16 (avx512_bf16 or amx_bf16 in"
+            + " /proc/cpuinfo); this one has neither, so bfloat16 would be emulated and slower than"
+            + " float32: use float32");
+      }
+      if (!"1".equals(oneDnnEnv)) {
+        throw new UserError(key + " runs through oneDNN's bfloat16 kernels, which are off in this JVM"
+            + " (TF_ENABLE_ONEDNN_OPTS=" + oneDnnEnv + "): start it with TF_ENABLE_ONEDNN_OPTS=1, as"
+            + " tools/scrl does");
+      }
+    }
+  }
+
+  /** {@link #checkSupported(String, CpuFeatures, String)} for this machine and JVM. */
+  public void checkSupported(String deviceType) {
+    checkSupported(deviceType, CpuFeatures.local(), System.getenv("TF_ENABLE_ONEDNN_OPTS"));
+  }
+
+  /**
+   * Session options that turn the rewrite on (nothing for float32); merge them into the
+   * session's {@link GraphRewrites} config.
+   */
+  public ConfigProto sessionOptions() {
+    RewriterConfig.Builder r = RewriterConfig.newBuilder();
+    switch (this) {
+      case FLOAT32 -> {
+        return ConfigProto.getDefaultInstance();
+      }
+      case MIXED_BFLOAT16 -> r.setAutoMixedPrecisionOnednnBfloat16(RewriterConfig.Toggle.ON);
+      case MIXED_FLOAT16 -> r.setAutoMixedPrecision(RewriterConfig.Toggle.ON);
+    }
+    return ConfigProto.newBuilder().setGraphOptions(GraphOptions.newBuilder().setRewriteOptions(r)).build();
+  }
+}

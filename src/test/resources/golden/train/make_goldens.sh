@@ -30,4 +30,10 @@ trim('r18w8_clean.npz', 'r18w8_clean.npz', lambda k: k.startswith(('after_step/'
 # byol: the loss path and the gradients of the heads and the first two stages
 trim('r18w8_byol.npz', 'r18w8_byol.npz', lambda k: k in ('loss', 'online/pooled', 'online/proj', 'online/pred', 'target/pooled', 'target/proj', 'info_json') or k.startswith(('grad/projector', 'grad/predictor', 'grad/conv1', 'grad/bn1', 'grad/layer1', 'grad/layer2')))
 PY
+# torch autocast's bfloat16 distance to these goldens: the yardstick of MixedPrecisionStepTest
+R18=$T/r18w8_autocast.npz; R50=$T/r50w4_autocast.npz; TOOLS=$(cd "$OUT/../../../../../tools" && pwd)
+$PY $TOOLS/torch_autocast_step.py "$OUT/r18w8_case.npz" "$R18" --reference $R --threads 2
+$PY $TOOLS/torch_autocast_step.py "$OUT/r50w4_case.npz" "$R50" --reference $R --threads 2
+{ $PY $TOOLS/precision_distance.py "$OUT/r18w8_reference.npz" r18w8="$R18"
+  $PY $TOOLS/precision_distance.py "$OUT/r50w4_reference.npz" r50w4="$R50"; } > "$OUT/autocast_bf16.jsonl"
 ls -la "$OUT"

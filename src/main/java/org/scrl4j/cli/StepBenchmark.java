@@ -15,7 +15,6 @@ import org.scrl4j.dist.LocalReplicas;
 import org.scrl4j.method.PretrainStep;
 import org.scrl4j.model.ByolNetwork;
 import org.scrl4j.model.Precision;
-import org.scrl4j.optim.DynamicLossScale;
 import org.scrl4j.model.ParamStore;
 import org.scrl4j.model.ResNetSpec;
 import org.scrl4j.model.TensorValues;
@@ -132,7 +131,7 @@ public final class StepBenchmark implements Benchmark {
               classes, Lars.pretraining(1e-6, LarsGrouping.REFERENCE), new LrSchedule(0.45, 5004, 10, 200),
               new EmaSchedule(0.97, 5004L * 200), dist.syncBnMoments(bnFloat64),
               dist.world() > 1 ? dist.collectives(tf).gradientMean() : g2 -> g2, dist.crossReplicaSum())
-              .withLossScaling(precision.needsLossScaling() ? DynamicLossScale.Settings.TORCH : null),
+              .forPrecision(precision, dist.world()),
           new PretrainStep.Inputs(viewsIn, boxesIn, labelsIn));
       int nodes = (int) g.toGraphDef().getNodeCount();
       buildS = (System.nanoTime() - buildStart) / 1e9;

@@ -22,6 +22,7 @@ final class StepProfile {
   /** Per op type: kernel seconds, share of all kernel time, and how many kernels ran, largest first. */
   static Map<String, Object> summarise(StepStats stats, double wallSeconds, int top) {
     Map<String, double[]> byType = new TreeMap<>();
+    Map<String, Map<String, Double>> dtypes = new TreeMap<>();
     double total = 0;
     for (DeviceStepStats dev : stats.getDevStatsList()) {
       for (NodeExecStats n : dev.getNodeStatsList()) {
@@ -32,6 +33,7 @@ final class StepProfile {
         double[] acc = byType.computeIfAbsent(opType(n), k -> new double[2]);
         acc[0] += s;
         acc[1] += 1;
+        dtypes.computeIfAbsent(opType(n), k -> new TreeMap<>()).merge(outputDtype(n), s, Double::sum);
         total += s;
       }
     }
@@ -44,6 +46,8 @@ final class StepProfile {
       row.put("kernel_s", e.getValue()[0]);
       row.put("share", total > 0 ? e.getValue()[0] / total : 0.0);
       row.put("kernels", (long) e.getValue()[1]);
+      // kernel seconds by output dtype: under mixed precision, which of an op's kernels ran in bfloat16
+      row.put("kernel_s_by_dtype", dtypes.get(e.getKey()));
       ops.add(row);
     }
     Map<String, Object> out = new LinkedHashMap<>();
@@ -52,6 +56,14 @@ final class StepProfile {
     out.put("op_types", byType.size());
     out.put("ops", ops);
     return out;
+  }
+
+  /** The dtype of the kernel's first output ("float", "bfloat16", ...), "none" without outputs. */
+  static String outputDtype(NodeExecStats n) {
+    if (n.getOutputCount() == 0) {
+      return "none";
+    }
+    return n.getOutput(0).getTensorDescription().getDtype().name().replaceFirst("^DT_", "").toLowerCase(java.util.Locale.ROOT);
   }
 
   /** The op type from the trace's label "name = Type(inputs)"; the node name when there is none. */

@@ -82,24 +82,38 @@ public final class PretrainStep {
    * @param replicaSum sum over replicas (identity on one process); normalises the regression loss
    *     by the job's pair count, so averaged gradients are those of the global batch
    * @param lossScaling dynamic loss scaling (float16), or null for none (float32, bfloat16)
+   * @param fusedBatchNorm training-mode batch norm as TF's fused kernel (mixed precision on one
+   *     replica, {@link org.scrl4j.model.Precision#fusedBatchNorm}); {@code moments} is then unused
    */
   public record Settings(ResNetSpec arch, ByolNetwork.HeadSpec heads, Method method,
       int evaluatorClasses, Lars lars, Schedule lr, Schedule emaMomentum, BatchMoments moments,
       UnaryOperator<List<Operand<TFloat32>>> gradientReducer, BatchMoments.CrossReplicaSum replicaSum,
-      DynamicLossScale.Settings lossScaling) {
+      DynamicLossScale.Settings lossScaling, boolean fusedBatchNorm) {
 
     /** Settings without loss scaling. */
     public Settings(ResNetSpec arch, ByolNetwork.HeadSpec heads, Method method, int evaluatorClasses,
         Lars lars, Schedule lr, Schedule emaMomentum, BatchMoments moments,
         UnaryOperator<List<Operand<TFloat32>>> gradientReducer, BatchMoments.CrossReplicaSum replicaSum) {
       this(arch, heads, method, evaluatorClasses, lars, lr, emaMomentum, moments, gradientReducer,
-          replicaSum, null);
+          replicaSum, null, false);
     }
 
     /** These settings with dynamic loss scaling (null: none). */
     public Settings withLossScaling(DynamicLossScale.Settings scaling) {
       return new Settings(arch, heads, method, evaluatorClasses, lars, lr, emaMomentum, moments,
-          gradientReducer, replicaSum, scaling);
+          gradientReducer, replicaSum, scaling, fusedBatchNorm);
+    }
+
+    /** These settings with the fused batch-norm kernel on or off. */
+    public Settings withFusedBatchNorm(boolean fused) {
+      return new Settings(arch, heads, method, evaluatorClasses, lars, lr, emaMomentum, moments,
+          gradientReducer, replicaSum, lossScaling, fused);
+    }
+
+    /** Loss scaling and the batch-norm kernel as {@code precision} trains on {@code replicas} processes. */
+    public Settings forPrecision(org.scrl4j.model.Precision precision, int replicas) {
+      return withLossScaling(precision.needsLossScaling() ? DynamicLossScale.Settings.TORCH : null)
+          .withFusedBatchNorm(precision.fusedBatchNorm(replicas));
     }
 
     /** Single-process settings (local batch norm, no gradient reduction). */
@@ -158,7 +172,7 @@ public final class PretrainStep {
         ? LinearClassifier.create(store, "online/evaluator", s.arch().featureDim(), s.evaluatorClasses())
         : null;
 
-    ForwardContext ctx = ForwardContext.training(tf, s.moments());
+    ForwardContext ctx = s.fusedBatchNorm() ? ForwardContext.trainingFused(tf) : ForwardContext.training(tf, s.moments());
     Operand<TFloat32> boxes = s.method() == Method.SCRL ? in.boxes() : null;
     onlineActs = online.forward(ctx, in.views(), boxes);
     targetActs = target.forward(ctx, in.views(), boxes);

@@ -84,7 +84,7 @@ public final class StepVerifier {
       ParamStore store = new ParamStore(tf);
       PretrainStep step = PretrainStep.build(tf, store, PretrainStep.Settings.local(arch, heads,
               o.method(), 0, Lars.pretraining(o.weightDecay(), o.grouping()),
-              Schedule.constant(o.lr()), Schedule.constant(o.emaMomentum())),
+              Schedule.constant(o.lr()), Schedule.constant(o.emaMomentum())).forPrecision(o.precision(), 1),
           new PretrainStep.Inputs(viewsIn, boxesIn, null));
 
       Fetches f = new Fetches();

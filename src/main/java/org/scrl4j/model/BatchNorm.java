@@ -10,7 +10,8 @@ import org.tensorflow.types.TFloat64;
  * across replicas and the gradient flows through them). Channels are the last axis: BN2d on NHWC
  * reduces over N*H*W, BN1d on [N,C] over N. eps 1e-5, running stats momentum 0.1, running variance
  * unbiased (n/(n-1)), normalisation with the biased variance. Moments and running-stat updates are
- * accumulated in float64 like torch's CPU kernel.
+ * accumulated in float64 like torch's CPU kernel. In mixed precision, training-mode batch norm is
+ * {@link FusedBatchNorm} instead.
  */
 public final class BatchNorm {
   public static final float EPS = 1e-5f;
@@ -20,6 +21,9 @@ public final class BatchNorm {
 
   /** Normalises {@code x}; in training mode also registers the running-stat updates in {@code ctx}. */
   public static Operand<TFloat32> apply(ForwardContext ctx, Operand<TFloat32> x, ParamStore.BatchNormParams p) {
+    if (ctx.training() && ctx.fusedBatchNorm()) {
+      return FusedBatchNorm.apply(ctx, x, p);
+    }
     Ops tf = ctx.tf();
     Operand<TFloat32> centred;
     Operand<TFloat32> variance;
@@ -49,13 +53,13 @@ public final class BatchNorm {
   }
 
   /** The running-stat update in float64, rounded once (torch updates them in double, with momentum 0.1 not 0.1f). */
-  private static Operand<TFloat32> movingAverage(Ops tf, Operand<TFloat32> running, Operand<TFloat64> batch) {
+  static Operand<TFloat32> movingAverage(Ops tf, Operand<TFloat32> running, Operand<TFloat64> batch) {
     Operand<TFloat64> updated = tf.math.add(
         tf.math.mul(wide(tf, running), tf.constant(1 - MOMENTUM)), tf.math.mul(batch, tf.constant(MOMENTUM)));
     return tf.dtypes.cast(updated, TFloat32.class);
   }
 
-  private static Operand<TFloat64> wide(Ops tf, Operand<TFloat32> x) {
+  static Operand<TFloat64> wide(Ops tf, Operand<TFloat32> x) {
     return tf.dtypes.cast(tf.stopGradient(x), TFloat64.class);
   }
 }

@@ -23,15 +23,17 @@ public final class ForwardContext {
   private final Ops tf;
   private final boolean training;
   private final BatchMoments moments;
+  private final boolean fusedBatchNorm;
   private final List<Op> bnUpdates;
   private final List<Layer> layers;
   private final String path;
 
-  private ForwardContext(Ops tf, boolean training, BatchMoments moments, List<Op> bnUpdates,
-      List<Layer> layers, String path) {
+  private ForwardContext(Ops tf, boolean training, BatchMoments moments, boolean fusedBatchNorm,
+      List<Op> bnUpdates, List<Layer> layers, String path) {
     this.tf = tf;
     this.training = training;
     this.moments = moments;
+    this.fusedBatchNorm = fusedBatchNorm;
     this.bnUpdates = bnUpdates;
     this.layers = layers;
     this.path = path;
@@ -39,7 +41,15 @@ public final class ForwardContext {
 
   /** Training mode: BN normalises with batch moments and emits running-stat update ops. */
   public static ForwardContext training(Ops tf, BatchMoments moments) {
-    return new ForwardContext(tf, true, moments, new ArrayList<>(), new ArrayList<>(), "");
+    return new ForwardContext(tf, true, moments, false, new ArrayList<>(), new ArrayList<>(), "");
+  }
+
+  /**
+   * Training mode with TensorFlow's fused batch-norm kernel ({@link FusedBatchNorm}): local batch
+   * moments only, computed inside the kernel. What mixed precision trains with.
+   */
+  public static ForwardContext trainingFused(Ops tf) {
+    return new ForwardContext(tf, true, null, true, new ArrayList<>(), new ArrayList<>(), "");
   }
 
   /** Training mode with local (per-replica) batch moments. */
@@ -49,12 +59,12 @@ public final class ForwardContext {
 
   /** Inference mode: BN uses the running statistics; no update ops. */
   public static ForwardContext inference(Ops tf) {
-    return new ForwardContext(tf, false, BatchMoments.LOCAL, new ArrayList<>(), new ArrayList<>(), "");
+    return new ForwardContext(tf, false, BatchMoments.LOCAL, false, new ArrayList<>(), new ArrayList<>(), "");
   }
 
   /** A child context whose ops are created under the sub-scope {@code name}. */
   public ForwardContext in(String name) {
-    return new ForwardContext(tf.withSubScope(name), training, moments, bnUpdates, layers,
+    return new ForwardContext(tf.withSubScope(name), training, moments, fusedBatchNorm, bnUpdates, layers,
         path.isEmpty() ? name : path + "/" + name);
   }
 
@@ -66,8 +76,14 @@ public final class ForwardContext {
     return training;
   }
 
+  /** How training-mode batch norm gets its moments; null with the fused kernel. */
   public BatchMoments moments() {
     return moments;
+  }
+
+  /** True when training-mode batch norm runs TensorFlow's fused kernel ({@link FusedBatchNorm}). */
+  public boolean fusedBatchNorm() {
+    return fusedBatchNorm;
   }
 
   /** The logical path of this context ("" at the root), used to name logged layers. */

@@ -60,6 +60,16 @@ public enum Precision {
   }
 
   /**
+   * Whether training-mode batch norm runs as TF's fused kernel ({@link FusedBatchNorm}): in mixed
+   * precision, where it keeps the statistics in float32 as torch autocast does and is the faster
+   * form, unless the moments are synchronised across replicas (the fused kernel cannot take them).
+   * float32 keeps the plain-op form, whose float64 moments are what verify-step certifies.
+   */
+  public boolean fusedBatchNorm(int replicas) {
+    return this != FLOAT32 && replicas == 1;
+  }
+
+  /**
    * Refuses a precision this machine would run slower or not at all, with the reason and the fix:
    * bfloat16 on a CPU without native bfloat16 instructions is emulated (slower than float32), or
    * without oneDNN not rewritten at all; float16 is for GPUs (TF's CPU float16 kernels are emulated).

@@ -25,7 +25,6 @@ import org.scrl4j.method.ExperimentSpec;
 import org.scrl4j.method.PretrainStep;
 import org.scrl4j.model.ParamStore;
 import org.scrl4j.model.Precision;
-import org.scrl4j.optim.DynamicLossScale;
 import org.scrl4j.optim.EmaSchedule;
 import org.scrl4j.optim.Lars;
 import org.scrl4j.optim.LarsOptimizer;
@@ -112,7 +111,7 @@ final class PretrainingGraph implements AutoCloseable {
         new EmaSchedule(cfg.train().m(), stepsPerEpoch * epochs),
         dist.syncBnMoments(cfg.train().bnFloat64Moments()),
         collectives == null ? g -> g : collectives.gradientMean(), dist.crossReplicaSum())
-        .withLossScaling(precision.needsLossScaling() ? DynamicLossScale.Settings.TORCH : null);
+        .forPrecision(precision, dist.world());
     ParamStore store = new ParamStore(tf);
     step = PretrainStep.build(tf, store, settings, new PretrainStep.Inputs(views, boxes, labels));
 
@@ -158,8 +157,10 @@ final class PretrainingGraph implements AutoCloseable {
         : null;
     session = dist.newSession(graph, precision.sessionOptions());
     if (precision != Precision.FLOAT32) {
-      log.info("precision {}: convolutions and matrix products in {} (grappler's mixed-precision rewrite)",
-          precision.configValue(), precision == Precision.MIXED_BFLOAT16 ? "bfloat16" : "float16");
+      log.info("precision {}: convolutions and matrix products in {} (grappler's mixed-precision rewrite),"
+              + " batch norm {}", precision.configValue(), precision == Precision.MIXED_BFLOAT16 ? "bfloat16" : "float16",
+          precision.fusedBatchNorm(dist.world()) ? "as the fused kernel (float32 statistics)"
+              : "synchronised across replicas (plain ops)");
     }
     log.info("{} {} (width {}), {} images per epoch on {} replica(s), {} steps per epoch, global batch {},"
             + " base lr {}", method, cfg.network().name(), cfg.network().width(), train.size(),

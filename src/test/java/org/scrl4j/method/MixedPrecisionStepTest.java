@@ -27,11 +27,13 @@ import org.scrl4j.io.Npz;
  * <p>One step at random initialisation is a hard case for bfloat16, for torch too: a random deep
  * ResNet amplifies rounding layer by layer and its pooled features are nearly the same for every
  * image, so the gradients' cosine to the golden is 0.90 (ResNet-18 width 8) and 0.45 (ResNet-50
- * width 4) for torch autocast, not 0.99. The rule is the verify-step sweep's: our distance
- * (1 - cosine of all gradients concatenated; relative loss error) at most 2x torch's. Measured:
- * r18w8 1 - 0.8888 against 1 - 0.9020 (1.13x), loss 1.9e-3 against 2.0e-3; r50w4 1 - 0.4222
- * against 1 - 0.4544 (1.06x), loss 1.8e-2 against 1.3e-2 (1.42x). On r18w8 the loss is also
- * within 1e-2 relative, as the mixed-precision issue asks.
+ * width 4) for torch autocast, not 0.99; on full ResNet-50 cases 0.03-0.24 (README, "Mixed
+ * precision"). So the yardstick is torch's distance on the same case: ours (1 - cosine of all
+ * gradients concatenated, and the relative loss error) at most 1.1x torch's. Measured with the
+ * fused batch-norm kernel: r18w8 cosine 0.9013 against 0.9020 (distance 1.01x), loss 1.9e-3
+ * against 2.0e-3; r50w4 0.4796 against 0.4544 (0.95x), loss 1.31e-2 against 1.28e-2 (1.02x). The
+ * plain-op batch norm rewritten to bfloat16 measured 1.13x (r18w8 cosine) and 1.42x (r50w4 loss):
+ * the bound sits between the two. On r18w8 the loss is also within 1e-2 relative, as the issue asks.
  */
 class MixedPrecisionStepTest {
   @TempDir Path dir;
@@ -63,14 +65,14 @@ class MixedPrecisionStepTest {
     double lossGolden = golden.get("loss").toFloats()[0];
     double lossRel = Math.abs(loss - lossGolden) / Math.abs(lossGolden);
     double torchLossRel = ((Number) torch.get("loss_rel")).doubleValue();
-    assertTrue(lossRel <= 2 * torchLossRel, name + ": loss " + loss + " is " + lossRel
+    assertTrue(lossRel <= 1.1 * torchLossRel, name + ": loss " + loss + " is " + lossRel
         + " from the golden, torch autocast's " + torchLossRel);
     if (name.equals("r18w8")) {
       assertTrue(lossRel <= 1e-2, "loss within 1e-2 relative: " + lossRel);
     }
     double cos = gradientCosine(golden, ours);
     double torchCos = ((Number) torch.get("grad_cosine_all")).doubleValue();
-    assertTrue(1 - cos <= 2 * (1 - torchCos), name + ": gradient cosine " + cos + ", torch autocast's " + torchCos);
+    assertTrue(1 - cos <= 1.1 * (1 - torchCos), name + ": gradient cosine " + cos + ", torch autocast's " + torchCos);
     assertTrue(cos > 0.3, "the bfloat16 gradients must still point the golden's way: " + cos);
   }
 

@@ -20,12 +20,16 @@ class BatchNormTest {
 
   @Test
   void trainingNormalisesWithBatchStatsAndUpdatesRunningStats() {
-    for (BatchMoments moments : new BatchMoments[] {BatchMoments.LOCAL, BatchMoments.crossReplica((tf, x) -> x)}) {
+    java.util.List<java.util.function.Function<Ops, ForwardContext>> contexts = java.util.List.of(
+        tf -> ForwardContext.training(tf, BatchMoments.LOCAL),
+        tf -> ForwardContext.training(tf, BatchMoments.crossReplica((t, x) -> x)),
+        ForwardContext::trainingFused);
+    for (var context : contexts) {
       try (Graph g = new Graph(); Session s = new Session(g)) {
         Ops tf = Ops.create(g);
         ParamStore store = new ParamStore(tf);
         ParamStore.BatchNormParams p = store.batchNorm("h", "bn", 2);
-        ForwardContext ctx = ForwardContext.training(tf, moments);
+        ForwardContext ctx = context.apply(tf);
         Operand<TFloat32> y = BatchNorm.apply(ctx, tf.constant(new float[][] {{1, 0}, {2, 0}, {3, 4}, {6, 4}}), p);
         store.initialize(s, 0);
         store.write(s, Map.of("h/bn.weight", new float[] {2, 1}, "h/bn.bias", new float[] {0.5f, -1},
@@ -70,6 +74,61 @@ class BatchNormTest {
         assertArrayEquals(new float[] {0, (float) (3 * b + 10), (float) (2 * a), (float) (5 * b + 10)}, out, 1e-5f);
       }
       assertEquals(0, ctx.bnUpdates().size());
+    }
+  }
+
+  /**
+   * The fused kernel (mixed precision's batch norm) has the plain-op form's gradients for x, gamma
+   * and beta, and the same running statistics (so batch_variance is the unbiased variance), over
+   * NHWC and over [N, C] (BN1d): float32 rounding apart, measured norm-relative differences at most
+   * 4.3e-7 with TF's CPU kernels (running_var bit-equal); bound 1e-5, far below any formula slip.
+   */
+  @Test
+  void fusedKernelHasThePlainFormsGradients() {
+    for (long[] dims : new long[][] {{2, 3, 2, 3}, {6, 3}}) {
+      float[][][] grads = new float[2][][];
+      for (int v = 0; v < 2; v++) {
+        try (Graph g = new Graph(); Session s = new Session(g)) {
+          Ops tf = Ops.create(g);
+          ParamStore store = new ParamStore(tf);
+          ParamStore.BatchNormParams p = store.batchNorm("b", "bn", 3);
+          Operand<TFloat32> x = tf.math.add(tf.random.statelessRandomNormal(tf.constant(dims),
+              tf.constant(new long[] {5, 6})), tf.constant(4f));
+          Operand<TFloat32> w = tf.random.statelessRandomNormal(tf.constant(dims), tf.constant(new long[] {7, 8}));
+          ForwardContext ctx = v == 0 ? ForwardContext.training(tf) : ForwardContext.trainingFused(tf);
+          Operand<TFloat32> y = BatchNorm.apply(ctx, x, p);
+          int[] axes = new int[dims.length];
+          for (int i = 0; i < axes.length; i++) {
+            axes[i] = i;
+          }
+          Operand<TFloat32> loss = tf.reduceSum(tf.math.mul(y, w), tf.constant(axes));
+          org.tensorflow.Output<?>[] d = g.addGradients(loss.asOutput(), new org.tensorflow.Output<?>[] {
+              x.asOutput(), p.gamma().value().asOutput(), p.beta().value().asOutput()});
+          store.initialize(s, 0);
+          store.write(s, Map.of("b/bn.weight", new float[] {1.5f, -0.5f, 2f}));
+          Session.Runner r = s.runner().fetch(y).fetch(d[0]).fetch(d[1]).fetch(d[2]);
+          ctx.bnUpdates().forEach(r::addTarget);
+          try (Result res = r.run()) {
+            grads[v] = new float[][] {TensorValues.floats(res.get(0)), TensorValues.floats(res.get(1)),
+                TensorValues.floats(res.get(2)), TensorValues.floats(res.get(3))};
+          }
+          grads[v] = java.util.Arrays.copyOf(grads[v], 6);
+          grads[v][4] = store.read(s, p.runningMean());
+          grads[v][5] = store.read(s, p.runningVar());
+        }
+      }
+      String[] what = {"y", "dx", "dgamma", "dbeta", "running_mean", "running_var"};
+      for (int k = 0; k < what.length; k++) {
+        double diff = 0;
+        double norm = 0;
+        for (int i = 0; i < grads[0][k].length; i++) {
+          diff += Math.pow(grads[0][k][i] - grads[1][k][i], 2);
+          norm += Math.pow(grads[0][k][i], 2);
+        }
+        double rel = Math.sqrt(diff / norm);
+        org.junit.jupiter.api.Assertions.assertTrue(norm > 1e-6 && rel < 1e-5,
+            java.util.Arrays.toString(dims) + " " + what[k] + ": norm-relative difference " + rel);
+      }
     }
   }
 

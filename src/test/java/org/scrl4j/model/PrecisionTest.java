@@ -25,6 +25,9 @@ class PrecisionTest {
     assertEquals("train/precision 'bf16' is not one of float32 | mixed_bfloat16 | mixed_float16", e.getMessage());
     assertTrue(Precision.MIXED_FLOAT16.needsLossScaling());
     assertFalse(Precision.MIXED_BFLOAT16.needsLossScaling());
+    assertTrue(Precision.MIXED_BFLOAT16.fusedBatchNorm(1));
+    assertFalse(Precision.MIXED_BFLOAT16.fusedBatchNorm(2), "synchronised moments need the plain-op form");
+    assertFalse(Precision.FLOAT32.fusedBatchNorm(1), "float32 keeps the certified float64 moments");
   }
 
   @Test

@@ -27,6 +27,23 @@ def distance(golden, ours):
             b_all.append(b)
             if np.linalg.norm(a) > 1e-9:
                 per_key.append(float(a @ b / (np.linalg.norm(a) * np.linalg.norm(b) + 1e-300)))
+    groups = {}
+    for k in golden.files:
+        if k.startswith('grad/') and k in ours.files:
+            name = k[len('grad/'):]
+            group = name.split('.')[0] if name.split('.')[0] in ('layer1', 'layer2', 'layer3', 'layer4', 'projector',
+                                                                  'predictor', 'evaluator') else 'stem'
+            g = groups.setdefault(group, [[], []])
+            g[0].append(golden[k].astype(np.float64).ravel())
+            g[1].append(ours[k].astype(np.float64).ravel())
+    for group, (ga, gb) in sorted(groups.items()):
+        x, y = np.concatenate(ga), np.concatenate(gb)
+        out['grad_cosine_' + group] = float(x @ y / (np.linalg.norm(x) * np.linalg.norm(y)))
+    bn = [k for k in golden.files if k.startswith('bn_after/') and k in ours.files]
+    if bn:
+        x = np.concatenate([golden[k].astype(np.float64).ravel() for k in bn])
+        y = np.concatenate([ours[k].astype(np.float64).ravel() for k in bn])
+        out['rel_bn_running_stats'] = float(np.linalg.norm(x - y) / np.linalg.norm(x))
     a, b = np.concatenate(a_all), np.concatenate(b_all)
     out['grad_cosine_all'] = float(a @ b / (np.linalg.norm(a) * np.linalg.norm(b)))
     out['grad_cosine_median'] = float(np.median(per_key))

@@ -112,10 +112,13 @@ def generate(c, d, ref):
             run(golden + [d / f'g32_{tag}.npz', '--threads', threads, '--quirks', c['quirks']] + LARS, log)
 
 
+OURS_ARGS = []  # --ours-args: more verify-step flags, e.g. "--batch-norm fused"
+
+
 def ours(c, d):
     # always run: the point is to judge the code as it is now
     run([ROOT / 'tools' / 'scrl', 'verify-step', '--case', d / 'case.npz', '--out', d / 'ours.npz',
-         '--quirks', c['quirks']] + LARS, d / 'log.txt')
+         '--quirks', c['quirks']] + LARS + OURS_ARGS, d / 'log.txt')
 
 
 def group(key):
@@ -179,11 +182,13 @@ def main():
     ap.add_argument('--out', type=Path, default=None, help='working folder (default runs/verify_sweep_<set>)')
     ap.add_argument('--only', nargs='*', default=None, help='case names to run')
     ap.add_argument('--max-ratio', type=float, default=2.0)
+    ap.add_argument('--ours-args', default='', help='more verify-step flags for scrl4j\'s step, e.g. "--batch-norm fused"')
     ap.add_argument('--reference', type=Path, default=None,
                     help='folder of make_case.py/golden.py (default ../shared/reference beside the checkout)')
     ap.add_argument('--generate-only', action='store_true')
     ap.add_argument('--judge-only', action='store_true')
     a = ap.parse_args()
+    OURS_ARGS.extend(a.ours_args.split())
     ref = a.reference or ROOT.parent / 'shared' / 'reference'
     if not a.judge_only and not (ref / 'golden.py').exists():
         sys.exit(f'verify_sweep: no golden.py in {ref}; pass --reference DIR')

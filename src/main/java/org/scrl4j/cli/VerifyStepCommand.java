@@ -43,7 +43,9 @@ public final class VerifyStepCommand implements Command {
         .flag("lars-lr", "LR", "LARS learning rate (default 0.45)")
         .flag("wd", "WD", "weight decay (default 1e-6)")
         .flag("ema-m", "M", "target EMA momentum (default 0.97)")
-        .flag("precision", "P", Precision.choices() + " (default float32; the yardstick is float32)");
+        .flag("precision", "P", Precision.choices() + " (default float32; the yardstick is float32)")
+        .flag("batch-norm", "KIND", "plain | fused: training batch norm as plain ops (float64 moments) or"
+            + " TF's fused kernel (default: as the precision trains, fused for mixed)");
     if (!flags.parse(args)) {
       return 0;
     }
@@ -62,7 +64,8 @@ public final class VerifyStepCommand implements Command {
     Precision precision = Precision.parse("--precision", flags.choice("precision", "float32", "float32", "mixed_bfloat16", "mixed_float16"));
     precision.checkSupported("CPU");
     StepVerifier.Options o = new StepVerifier.Options(method, LarsGrouping.parse(quirks),
-        flags.number("lars-lr", 0.45), flags.number("wd", 1e-6), flags.number("ema-m", 0.97), precision);
+        flags.number("lars-lr", 0.45), flags.number("wd", 1e-6), flags.number("ema-m", 0.97), precision,
+        flags.choice("batch-norm", precision.fusedBatchNorm(1) ? "fused" : "plain", "plain", "fused").equals("fused"));
     long t0 = System.nanoTime();
     Map<String, NpyArray> out = new LinkedHashMap<>(StepVerifier.run(caseFile, o));
     String modeName = method.name().toLowerCase(Locale.ROOT);
@@ -76,6 +79,7 @@ public final class VerifyStepCommand implements Command {
     info.put("mode", modeName);
     info.put("quirks", quirks);
     info.put("precision", precision.configValue());
+    info.put("batch_norm", o.fusedBatchNorm() ? "fused" : "plain");
     info.put("lars", lars);
     info.put("loss", loss);
     out.put("info_json", NpyArray.of(Json.line(info)));

@@ -36,12 +36,18 @@ public final class StepVerifier {
 
   /** The step's hyper-parameters, as golden.py's flags. */
   public record Options(PretrainStep.Method method, LarsGrouping grouping, double lr,
-      double weightDecay, double emaMomentum, Precision precision) {
+      double weightDecay, double emaMomentum, Precision precision, boolean fusedBatchNorm) {
 
     /** Options in float32, the precision golden.py's yardstick is computed in. */
     public Options(PretrainStep.Method method, LarsGrouping grouping, double lr, double weightDecay,
         double emaMomentum) {
       this(method, grouping, lr, weightDecay, emaMomentum, Precision.FLOAT32);
+    }
+
+    /** Options with the batch-norm kernel that {@code precision} trains with on one process. */
+    public Options(PretrainStep.Method method, LarsGrouping grouping, double lr, double weightDecay,
+        double emaMomentum, Precision precision) {
+      this(method, grouping, lr, weightDecay, emaMomentum, precision, precision.fusedBatchNorm(1));
     }
   }
 
@@ -84,7 +90,8 @@ public final class StepVerifier {
       ParamStore store = new ParamStore(tf);
       PretrainStep step = PretrainStep.build(tf, store, PretrainStep.Settings.local(arch, heads,
               o.method(), 0, Lars.pretraining(o.weightDecay(), o.grouping()),
-              Schedule.constant(o.lr()), Schedule.constant(o.emaMomentum())).forPrecision(o.precision(), 1),
+              Schedule.constant(o.lr()), Schedule.constant(o.emaMomentum())).forPrecision(o.precision(), 1)
+              .withFusedBatchNorm(o.fusedBatchNorm()),
           new PretrainStep.Inputs(viewsIn, boxesIn, null));
 
       Fetches f = new Fetches();

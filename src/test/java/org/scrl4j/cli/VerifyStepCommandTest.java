@@ -18,5 +18,7 @@ class VerifyStepCommandTest {
     assertThrows(UserError.class, () -> cmd.run(List.of("--case", c, "--out", "x.npz", "--quirks", "none")));
     assertThrows(UserError.class, () -> cmd.run(List.of("--case", c, "--out", "x.npz", "--lars-lr", "fast")));
     assertThrows(UserError.class, () -> cmd.run(List.of("--case", c, "--out", "x.npz", "--frobnicate", "1")));
+    assertThrows(UserError.class, () -> cmd.run(List.of("--case", c, "--out", "x.npz", "--batch-norm", "folded")));
+    assertThrows(UserError.class, () -> cmd.run(List.of("--case", c, "--out", "x.npz", "--precision", "bf16")));
   }
 }

@@ -12,16 +12,20 @@ import org.tensorflow.proto.RewriterConfig;
  * The arithmetic a step runs in ({@code train/precision}, {@code --precision}).
  *
  * <p>Mixed means what torch's autocast means: convolutions and matrix products (and the
- * elementwise ops between them) in the low precision, everything that accumulates in float32. The
- * model graph is always built in float32; the low precision is TensorFlow's own grappler rewrite
- * ({@code auto_mixed_precision_onednn_bfloat16} on CPU, {@code auto_mixed_precision} for float16
- * on GPU), which casts around its allow-list (Conv2D and its two backprops, MatMul, BatchMatMul)
- * and leaves its deny-list (Sum, Mean, Exp, Log, Softmax cross-entropy, ...) in float32. In our
- * graph that keeps in float32: the variables (master weights) and every assign, the LARS momentum
- * and its norms (Sum), batch-norm moments (Sum, in float64 where configured) and running
- * statistics, the loss (Sum/Mean of the normalised products), the EMA (Mul/Add of variables,
- * no allow-listed op nearby) and the evaluator's cross-entropy. The evaluator's linear layer is a
- * MatMul and runs in the low precision, as autocast runs every nn.Linear.
+ * elementwise ops between them: ReLU, residual additions and their gradients) in the low precision,
+ * what accumulates in float32. The model graph is always built in float32; the low precision is
+ * TensorFlow's own grappler rewrite ({@code auto_mixed_precision_onednn_bfloat16} on CPU,
+ * {@code auto_mixed_precision} for float16 on GPU), which casts around its allow-list (Conv2D and
+ * its two backprops, MatMul, BatchMatMul) and keeps its deny-list (Sum, Mean, Exp, Log, ...) in
+ * float32. So the variables (master weights) and every assign, LARS's momentum and norms, the loss's
+ * reductions and the EMA stay float32. Batch norm is where the rewrite alone went wrong for our
+ * graph: it put the plain-op form's elementwise passes, and their per-channel gradient sums, in
+ * bfloat16; mixed precision therefore trains batch norm as the fused kernel, whose statistics are
+ * float32 ({@link #fusedBatchNorm}, {@link FusedBatchNorm}). Measured with {@code bench --profile}
+ * on the ResNet-50 SCRL step: every Conv2D, FusedBatchNorm and ReluGrad kernel runs in bfloat16,
+ * Sum's kernel time is float32 but for under 1 ms, Assign's all float32. The evaluator's linear
+ * layer is a MatMul and runs in the low precision, as autocast runs every nn.Linear; offline linear
+ * evaluation runs in float32.
  */
 public enum Precision {
   FLOAT32("float32"),

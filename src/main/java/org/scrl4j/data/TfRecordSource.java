@@ -206,7 +206,7 @@ public final class TfRecordSource implements ImageSource {
   /** Parses the record as a tf.train.Example: the encoded image and the label shifted to 0-based. */
   @Override
   public DecodedImage decode(Ops tf, RecordOperands record) {
-    Operand<TString> serialized = record.payload(tf);
+    Operand<TString> serialized = record.tfRecord(tf);
     var parsed = tf.io.parseExample(tf.reshape(serialized, tf.constant(new long[] {1})),
         strings(tf), strings(tf), strings(tf, LABEL_KEY, ENCODED_KEY), strings(tf),
         List.of(tf.constant(-1L), tf.constant("")), 0L, List.of(), List.of(), List.of(),

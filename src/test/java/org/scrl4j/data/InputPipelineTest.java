@@ -173,6 +173,27 @@ class InputPipelineTest {
     }
   }
 
+  /**
+   * A TFRecord image is read from its own offset: the map function opens a one-record
+   * TFRecordDatasetV2 at the record's byte offset (a seek), never FixedLengthRecordDataset, whose
+   * header skip read the whole shard before each image (RecordOperands#tfRecord).
+   */
+  @Test
+  void tfRecordImagesAreReadFromTheirOffsetNotThroughTheShard() throws Exception {
+    TestImages.shards(dir, "train", 2, 2, 1);
+    try (Graph g = new Graph()) {
+      InputPipeline.build(Ops.create(g), TfRecordSource.open(dir, Split.TRAIN), new TinyTransform(),
+          PipelineOptions.training(2, 0, 1, 7));
+      java.util.Set<String> ops = new java.util.TreeSet<>();
+      for (var f : g.toGraphDef().getLibrary().getFunctionList()) {
+        f.getNodeDefList().forEach(n -> ops.add(n.getOp()));
+      }
+      assertTrue(ops.contains("TFRecordDatasetV2"), "ops of the map function: " + ops);
+      assertTrue(!ops.contains("FixedLengthRecordDataset") && !ops.contains("FixedLengthRecordDatasetV2"),
+          "ops of the map function: " + ops);
+    }
+  }
+
   @Test
   void unevenShardsPadTrainingAndCoverEvaluationExactlyOnce() {
     int n = 13;

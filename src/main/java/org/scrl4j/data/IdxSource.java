@@ -16,8 +16,8 @@ import org.tensorflow.types.TUint8;
  * Fashion-MNIST (or MNIST) read straight from its idx files: {@code train-images-idx3-ubyte.gz}
  * / {@code train-labels-idx1-ubyte.gz} for train, {@code t10k-*} for validation. The pipeline
  * reads each image's raw grey pixels (lossless) and copies them to three channels. Gzipped image
- * files are decompressed once into a cache directory (default: java.io.tmpdir/scrl4j-idx) so
- * single images can be read at their offsets.
+ * files are decompressed once into a cache directory (default: java.io.tmpdir/scrl4j-idx), and
+ * the images framed as TFRecords there once, so single images can be read at their offsets.
  */
 public final class IdxSource implements ImageSource {
   private final Split split;
@@ -70,18 +70,52 @@ public final class IdxSource implements ImageSource {
       throw new UserError(imagesFile + " is truncated: " + n + " images of " + rows + "x" + cols
           + " need " + (16 + n * pixels) + " bytes, the file has " + size);
     }
+    Path framed = framed(raw, n, pixels, cacheDir);
     int[] file = new int[n];
     long[] offset = new long[n];
     long[] length = new long[n];
     int max = -1;
     for (int i = 0; i < n; i++) {
-      offset[i] = 16 + i * pixels;
+      offset[i] = i * (pixels + 16) + 12;
       length[i] = pixels;
       max = Math.max(max, labels[i]);
     }
-    RecordIndex index = new RecordIndex(RecordIndex.Kind.RAW_GREY, new String[] {raw.toString()},
-        new long[] {size}, file, offset, length, labels, rows, cols);
+    RecordIndex index = new RecordIndex(RecordIndex.Kind.RAW_GREY, new String[] {framed.toString()},
+        new long[] {n * (pixels + 16)}, file, offset, length, labels, rows, cols);
     return new IdxSource(split, index, max + 1);
+  }
+
+  /**
+   * The images of the idx file {@code raw} as a TFRecord file in {@code cacheDir}, one record of
+   * {@code pixels} grey bytes per image, made once (named by the source's name, size and date). The
+   * pipeline reads a TFRecord at its offset with a seek (RecordOperands#tfRecord); TensorFlow has no
+   * op that seeks into an unframed file (FixedLengthRecordDataset reads the bytes before the record).
+   */
+  private static Path framed(Path raw, int n, long pixels, Path cacheDir) {
+    try {
+      String key = raw.getFileName().toString() + "-" + Files.size(raw) + "-"
+          + Files.getLastModifiedTime(raw).toMillis() + ".tfrecord";
+      Path out = cacheDir.resolve(key);
+      if (Files.isRegularFile(out) && Files.size(out) == n * (pixels + 16)) {
+        return out;
+      }
+      Files.createDirectories(cacheDir);
+      Path tmp = Files.createTempFile(cacheDir, key, ".tmp");
+      byte[] image = new byte[(int) pixels];
+      try (java.io.DataInputStream in = new java.io.DataInputStream(
+               new java.io.BufferedInputStream(Files.newInputStream(raw), 1 << 16));
+           java.io.OutputStream o = new java.io.BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16)) {
+        in.skipNBytes(16);
+        for (int i = 0; i < n; i++) {
+          in.readFully(image);
+          TfRecords.write(o, image);
+        }
+      }
+      Files.move(tmp, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+      return out;
+    } catch (IOException e) {
+      throw new UserError("cannot write the framed copy of " + raw + " into " + cacheDir + ": " + e.getMessage());
+    }
   }
 
   /** The gunzipped copy of {@code gz} in {@code cacheDir}, made once (named by size and date). */
@@ -123,7 +157,7 @@ public final class IdxSource implements ImageSource {
   /** The record is rawHeight x rawWidth grey bytes, copied to three channels; the label is the index's. */
   @Override
   public DecodedImage decode(Ops tf, RecordOperands record) {
-    Operand<TUint8> grey = tf.reshape(tf.io.decodeRaw(record.payload(tf), TUint8.class),
+    Operand<TUint8> grey = tf.reshape(tf.io.decodeRaw(record.tfRecord(tf), TUint8.class),
         tf.constant(new long[] {index.rawHeight, index.rawWidth, 1}));
     return new DecodedImage(tf.tile(grey, tf.constant(new long[] {1, 1, 3})), record.indexLabel());
   }

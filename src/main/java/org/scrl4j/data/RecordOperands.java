@@ -22,7 +22,7 @@ public record RecordOperands(Operand<TString> path, Operand<TInt64> offset, Oper
    * length-CRC header): a one-record TFRecordDatasetV2 started at the record's byte offset, which
    * seeks there (RandomAccessInputStream skips without reading) and checks both CRCs.
    *
-   * <p>Not {@link #payload}: FixedLengthRecordDataset skips its header bytes by reading them
+   * <p>Not FixedLengthRecordDataset (as before): it skips its header bytes by reading them
    * through its buffer, so every image read the whole shard before it (strace on the demo: 160
    * shard opens and 8,000 reads of 256 KB a second, a quarter of the process's CPU in the
    * kernel's page-cache copy; with ImageNet's 140 MB shards, 70 MB per image).
@@ -35,20 +35,6 @@ public record RecordOperands(Operand<TString> path, Operand<TInt64> offset, Oper
         tf.constant(""), buffer, start);
     Operand<? extends TType> one = tf.data.takeDataset(records, tf.constant(1L), List.of(TString.class),
         List.of(Shape.scalar()));
-    @SuppressWarnings("unchecked")
-    Operand<TString> bytes = (Operand<TString>) tf.data.datasetToSingleElement(one,
-        List.of(TString.class), List.of(Shape.scalar())).components().get(0);
-    return bytes;
-  }
-
-  /**
-   * {@code length} bytes at {@code offset}, from a one-record FixedLengthRecordDataset (fixed-size
-   * records of an IDX file). It reads the file's bytes before the record through its buffer, so it
-   * is for small files only; TFRecord shards use {@link #tfRecord}.
-   */
-  public Operand<TString> payload(Ops tf) {
-    Operand<? extends TType> one = tf.data.fixedLengthRecordDataset(path, offset, length,
-        bytesAfter, tf.constant(256L * 1024), tf.constant(""));
     @SuppressWarnings("unchecked")
     Operand<TString> bytes = (Operand<TString>) tf.data.datasetToSingleElement(one,
         List.of(TString.class), List.of(Shape.scalar())).components().get(0);

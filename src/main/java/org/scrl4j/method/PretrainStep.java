@@ -12,6 +12,7 @@ import org.scrl4j.model.ByolNetwork;
 import org.scrl4j.model.ForwardContext;
 import org.scrl4j.model.LinearClassifier;
 import org.scrl4j.model.ParamStore;
+import org.scrl4j.model.Precision;
 import org.scrl4j.model.ResNetSpec;
 import org.scrl4j.optim.DynamicLossScale;
 import org.scrl4j.optim.Ema;
@@ -83,7 +84,7 @@ public final class PretrainStep {
    *     by the job's pair count, so averaged gradients are those of the global batch
    * @param lossScaling dynamic loss scaling (float16), or null for none (float32, bfloat16)
    * @param fusedBatchNorm training-mode batch norm as TF's fused kernel (mixed precision on one
-   *     replica, {@link org.scrl4j.model.Precision#fusedBatchNorm}); {@code moments} is then unused
+   *     replica, {@link Precision#fusedBatchNorm}); {@code moments} is then unused
    */
   public record Settings(ResNetSpec arch, ByolNetwork.HeadSpec heads, Method method,
       int evaluatorClasses, Lars lars, Schedule lr, Schedule emaMomentum, BatchMoments moments,
@@ -111,7 +112,7 @@ public final class PretrainStep {
     }
 
     /** Loss scaling and the batch-norm kernel as {@code precision} trains on {@code replicas} processes. */
-    public Settings forPrecision(org.scrl4j.model.Precision precision, int replicas) {
+    public Settings forPrecision(Precision precision, int replicas) {
       return withLossScaling(precision.needsLossScaling() ? DynamicLossScale.Settings.TORCH : null)
           .withFusedBatchNorm(precision.fusedBatchNorm(replicas));
     }

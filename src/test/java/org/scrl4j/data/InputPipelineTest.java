@@ -147,16 +147,22 @@ class InputPipelineTest {
     }
   }
 
+  /** A graph holding a training pipeline over two tiny shards in {@code dir}. */
+  private Graph tinyTrainingPipeline() throws Exception {
+    TestImages.shards(dir, "train", 2, 2, 1);
+    Graph g = new Graph();
+    InputPipeline.build(Ops.create(g), TfRecordSource.open(dir, Split.TRAIN), new TinyTransform(),
+        PipelineOptions.training(2, 0, 1, 7));
+    return g;
+  }
+
   /**
    * The pipeline runs with tf.data's autotuner off: its model thread made a new epoch's iterator
    * wait seconds for the old one's destructor (see {@link InputPipeline#WITHOUT_AUTOTUNE}).
    */
   @Test
   void pipelineTurnsTfDataAutotuningOff() throws Exception {
-    TestImages.shards(dir, "train", 2, 2, 1);
-    try (Graph g = new Graph()) {
-      InputPipeline.build(Ops.create(g), TfRecordSource.open(dir, Split.TRAIN), new TinyTransform(),
-          PipelineOptions.training(2, 0, 1, 7));
+    try (Graph g = tinyTrainingPipeline()) {
       List<org.tensorflow.GraphOperation> options = new ArrayList<>();
       g.operations().forEachRemaining(op -> {
         if (op.type().equals("OptionsDataset")) {
@@ -180,10 +186,7 @@ class InputPipelineTest {
    */
   @Test
   void tfRecordImagesAreReadFromTheirOffsetNotThroughTheShard() throws Exception {
-    TestImages.shards(dir, "train", 2, 2, 1);
-    try (Graph g = new Graph()) {
-      InputPipeline.build(Ops.create(g), TfRecordSource.open(dir, Split.TRAIN), new TinyTransform(),
-          PipelineOptions.training(2, 0, 1, 7));
+    try (Graph g = tinyTrainingPipeline()) {
       java.util.Set<String> ops = new java.util.TreeSet<>();
       for (var f : g.toGraphDef().getLibrary().getFunctionList()) {
         f.getNodeDefList().forEach(n -> ops.add(n.getOp()));

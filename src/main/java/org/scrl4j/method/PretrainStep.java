@@ -155,7 +155,6 @@ public final class PretrainStep {
   private final Map<String, Operand<TFloat32>> updatedTarget = new LinkedHashMap<>();
   private final List<Op> bnUpdates;
   private final DynamicLossScale lossScale;
-  private final Operand<TBool> stepApplied;
   private final Op trainOp;
   private final Op initializer;
 
@@ -208,7 +207,6 @@ public final class PretrainStep {
       grads = unscaled.gradients();
       applyStep = unscaled.allFinite();
     }
-    this.stepApplied = applyStep;
 
     Ops stepOps = tf.withSubScope("step");
     globalStep = tf.withName("global_step").variable(Shape.scalar(), TInt64.class);
@@ -360,11 +358,6 @@ public final class PretrainStep {
   /** The float16 loss scale (its variables are checkpointed), or null without loss scaling. */
   public DynamicLossScale lossScale() {
     return lossScale;
-  }
-
-  /** Whether this step's gradients were finite and LARS applied them; null without loss scaling. */
-  public Operand<TBool> stepApplied() {
-    return stepApplied;
   }
 
   public LarsOptimizer optimizer() {

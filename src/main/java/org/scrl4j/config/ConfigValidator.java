@@ -31,6 +31,11 @@ final class ConfigValidator {
           + "eval/max_epochs (" + c.eval().maxEpochs() + ")");
     }
     nonNegative("train/warmup_epochs", c.train().warmupEpochs());
+    nonNegative("train/stop_at_epoch", c.train().stopAtEpoch());
+    if (c.train().stopAtEpoch() > c.train().maxEpochs()) {
+      throw new UserError("train/stop_at_epoch (" + c.train().stopAtEpoch() + ") is after train/max_epochs ("
+          + c.train().maxEpochs() + "): set it to at most " + c.train().maxEpochs() + ", or 0 to run to the end");
+    }
     nonNegative("augment/center_crop_pad", c.augment().centerCropPad());
     positive("train/valid_interval", c.train().validInterval());
     positive("train/snapshot_interval", c.train().snapshotInterval());

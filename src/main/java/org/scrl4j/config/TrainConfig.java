@@ -20,6 +20,12 @@ public record TrainConfig(
     double m,
     /** Cap on steps per epoch (0 = the whole dataset): quick runs and tests. */
     int maxStepsPerEpoch,
+    /**
+     * End this run after epoch N (0 = at max_epochs) with its checkpoint: the schedules still span
+     * max_epochs, so a later run without it resumes exactly where this one stopped. For time-sliced
+     * jobs and for looking at a config's first epochs (the demo's band test).
+     */
+    int stopAtEpoch,
     /** Minutes between mid-epoch resume checkpoints (0 = only at epoch ends). */
     double checkpointMinutes,
     /**
@@ -37,7 +43,7 @@ public record TrainConfig(
     TrainOptimConfig optim) {
 
   public static TrainConfig defaults() {
-    return new TrainConfig(true, true, 256, 2048, 200, 10, 5, 20, 1, 0, 0.97, 0, 30.0, "float32",
+    return new TrainConfig(true, true, 256, 2048, 200, 10, 5, 20, 1, 0, 0.97, 0, 0, 30.0, "float32",
         true, TrainOptimConfig.defaults());
   }
 }

@@ -62,7 +62,11 @@ public final class Experiment {
         }
       }
       LinearEvaluation.Outcome linear = null;
-      if (cfg.eval().enabled()) {
+      boolean stoppedEarly = pre != null && pre.epochs() < cfg.train().maxEpochs();
+      if (cfg.eval().enabled() && stoppedEarly) {
+        log.info("linear evaluation waits for the end of pre-training (epoch {} of {}); to evaluate this"
+            + " checkpoint now: --train/enabled=False --load_dir {}", pre.epochs(), cfg.train().maxEpochs(), saveDir);
+      } else if (cfg.eval().enabled()) {
         if (weights == null) {
           weights = chiefCheckpointWeights(cfg, dist, loadDir);
         }

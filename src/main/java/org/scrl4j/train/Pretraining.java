@@ -108,6 +108,8 @@ public final class Pretraining implements AutoCloseable {
 
   public Outcome run() throws IOException {
     int epochs = cfg.train().maxEpochs();
+    // the schedules span max_epochs; stop_at_epoch only ends this run sooner, resumable exactly
+    int lastEpoch = cfg.train().stopAtEpoch() > 0 ? cfg.train().stopAtEpoch() : epochs;
     CheckpointStore store = dist.isChief() ? CheckpointStore.create(saveDir) : null;
     graph.initialise(resume);
     ResumePosition at = resumePosition();
@@ -117,9 +119,14 @@ public final class Pretraining implements AutoCloseable {
     int bestEpoch = at.bestEpoch();
     double last = Double.NaN;
     Path lastCheckpoint = resume.map(Checkpoint::dir).orElse(null);
-    if (doneEpochs >= epochs) {
-      log.info("pre-training already finished ({} epochs) in {}", doneEpochs,
-          lastCheckpoint != null ? lastCheckpoint : "rank 0's save_dir");
+    if (doneEpochs >= lastEpoch) {
+      if (lastEpoch < epochs) {
+        log.info("pre-training is already at train/stop_at_epoch={} ({} of {} epochs done) in {}", lastEpoch,
+            doneEpochs, epochs, lastCheckpoint != null ? lastCheckpoint : "rank 0's save_dir");
+      } else {
+        log.info("pre-training already finished ({} epochs) in {}", doneEpochs,
+            lastCheckpoint != null ? lastCheckpoint : "rank 0's save_dir");
+      }
       drawCurves(null, String.format("finished: %d epochs, global step %d", doneEpochs, at.globalStep()));
       return new Outcome(doneEpochs, at.globalStep(), Double.NaN, best, bestEpoch, lastCheckpoint);
     }
@@ -134,10 +141,10 @@ public final class Pretraining implements AutoCloseable {
       }
       int epoch = doneEpochs + 1;
       try {
-        for (; epoch <= epochs; epoch++) {
+        for (; epoch <= lastEpoch; epoch++) {
           input.startEpoch(session, epoch, position);
           Progress progress = Progress.forEpoch(String.format("epoch %d/%d", epoch, epochs),
-              stepsPerEpoch, (long) batch * dist.world(), (epochs - epoch) * stepsPerEpoch);
+              stepsPerEpoch, (long) batch * dist.world(), (lastEpoch - epoch) * stepsPerEpoch);
           for (long i = position; i < stepsPerEpoch; i++) {
             PretrainingGraph.StepResult r = graph.runStep();
             globalStep = r.globalStep();
@@ -208,7 +215,11 @@ public final class Pretraining implements AutoCloseable {
       }
     }
     logFingerprint();
-    return new Outcome(epochs, globalStep, last, best, bestEpoch, lastCheckpoint);
+    if (lastEpoch < epochs) {
+      log.info("pre-training stopped after epoch {} of {} (train/stop_at_epoch); the same command without"
+          + " it resumes from {}", lastEpoch, epochs, lastCheckpoint);
+    }
+    return new Outcome(lastEpoch, globalStep, last, best, bestEpoch, lastCheckpoint);
   }
 
   /**

@@ -59,6 +59,9 @@ public final class StepBenchmark implements Benchmark {
         .flag("num_devices", "N", "processes on this machine: synchronised BN, gradient all-reduce;"
             + " adds the all-reduce's share of the step (default 1)")
         .flag("dist_url", "URL", "auto | tcp://127.0.0.1:PORT, with --num_devices (default auto)")
+        .flag("gradient_allreduce", "MODE", "mean | none: with --num_devices, none skips the gradients'"
+            + " all-reduce (synchronised BN stays), so the step-time difference is what the all-reduce"
+            + " costs a step after its overlap with the backward pass (default mean)")
         .flag("bn_float64_moments", "BOOL", "true | false: batch-norm moments accumulated in float64,"
             + " as train/bn_float64_moments (default true)")
         .flag("precision", "P", Precision.choices() + ", as train/precision (default float32)")
@@ -100,8 +103,10 @@ public final class StepBenchmark implements Benchmark {
       Precision precision = Precision.parse("--precision",
           flags.choice("precision", "float32", "float32", "mixed_bfloat16", "mixed_float16"));
       precision.checkSupported(d.settings().deviceType());
+      boolean reduceGradients = flags.choice("gradient_allreduce", "mean", "mean", "none").equals("mean");
       Map<String, Object> out = run(d, method, methodName, spec, heads, batch, size, steps, warmup,
-          classes, seed, bnFloat64, precision, profile == null ? null : java.nio.file.Path.of(profile));
+          classes, seed, bnFloat64, precision, profile == null ? null : java.nio.file.Path.of(profile),
+          reduceGradients);
       d.finish();
       return d.isChief() ? out : null;
     }
@@ -109,7 +114,8 @@ public final class StepBenchmark implements Benchmark {
 
   private Map<String, Object> run(DistContext dist, PretrainStep.Method method, String methodName,
       ResNetSpec spec, ByolNetwork.HeadSpec heads, int batch, int size, int steps, int warmup,
-      int classes, long seed, boolean bnFloat64, Precision precision, java.nio.file.Path profile) {
+      int classes, long seed, boolean bnFloat64, Precision precision, java.nio.file.Path profile,
+      boolean reduceGradients) {
     int views = 2 * batch;
     int boxesPerImage = 10;
     long buildStart = System.nanoTime();
@@ -130,7 +136,8 @@ public final class StepBenchmark implements Benchmark {
       PretrainStep step = PretrainStep.build(tf, store, new PretrainStep.Settings(spec, heads, method,
               classes, Lars.pretraining(1e-6, LarsGrouping.REFERENCE), new LrSchedule(0.45, 5004, 10, 200),
               new EmaSchedule(0.97, 5004L * 200), dist.syncBnMoments(bnFloat64),
-              dist.world() > 1 ? dist.collectives(tf).gradientMean() : g2 -> g2, dist.crossReplicaSum())
+              dist.world() > 1 && reduceGradients ? dist.collectives(tf).gradientMean() : g2 -> g2,
+              dist.crossReplicaSum())
               .forPrecision(precision, dist.world()),
           new PretrainStep.Inputs(viewsIn, boxesIn, labelsIn));
       int nodes = (int) g.toGraphDef().getNodeCount();
@@ -218,6 +225,7 @@ public final class StepBenchmark implements Benchmark {
         java.util.Arrays.sort(timed);
         double allReduce = timed[timed.length / 2] / 1000.0;
         out.put("processes", dist.world());
+        out.put("gradient_allreduce", reduceGradients ? "mean" : "none");
         out.put("gradient_floats", AllReduceBenchmark.floats(shapes));
         out.put("allreduce_s", allReduce);
         out.put("allreduce_share", allReduce / median);

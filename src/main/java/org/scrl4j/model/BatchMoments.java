@@ -1,26 +1,38 @@
 package org.scrl4j.model;
 
+import java.util.ArrayList;
 import java.util.List;
 import org.tensorflow.Operand;
 import org.tensorflow.op.Ops;
 import org.tensorflow.types.TFloat32;
 
 /**
- * How training-mode batch norm gets its per-channel statistics. The default {@link #LOCAL}
- * computes them over this replica's batch; a synchronised batch norm plugs in
- * {@link #crossReplica(CrossReplicaSum)} (or its own implementation) so every BN layer sees the
- * statistics of the global batch. The gradient flows through whatever ops are used here.
+ * Where training-mode batch norm takes its per-channel reductions from: the batch moments of the
+ * forward pass and the two sums of its backward pass. {@link #local(boolean)} reduces over this
+ * replica's batch; {@link #crossReplica(CrossReplicaSum, boolean)} adds every replica's local sums,
+ * so each BN layer sees the global batch (synchronised batch norm). Both accumulate in float64 when
+ * asked, as torch's CPU batch norm does.
+ *
+ * <p>No gradient flows through these reductions: {@link BatchNorm}'s registered gradient is the
+ * whole training-mode derivative, statistics included (torch's formula), and it asks
+ * {@link #sums} for the global sums it needs.
  */
-@FunctionalInterface
 public interface BatchMoments {
 
   /**
-   * Per-channel mean and biased variance over all axes but the last, the number of values per
-   * channel (scalar), and x centred on the mean, {@code x - mean}, from which the variance was
-   * taken and which batch norm scales: one tensor the size of x serves both.
+   * Per-channel mean and biased variance of x, the number of values per channel (a scalar), and x
+   * centred on the mean, {@code x - mean}, from which the variance was taken and which batch norm
+   * scales and its backward pass reads: one tensor the size of x serves all three.
    */
   record Moments(Operand<TFloat32> mean, Operand<TFloat32> variance, Operand<TFloat32> count,
       Operand<TFloat32> centred) {}
+
+  /**
+   * Per-channel sums over this replica's batch ({@code local}) and over the whole batch of every
+   * replica ({@code global}, the same tensors with one replica), and the whole batch's number of
+   * values per channel.
+   */
+  record Sums(List<Operand<TFloat32>> local, List<Operand<TFloat32>> global, Operand<TFloat32> count) {}
 
   /** Sums a tensor over all replicas (e.g. a CollectiveReduceV2 with merge "Add"); identity on one. */
   @FunctionalInterface
@@ -28,89 +40,118 @@ public interface BatchMoments {
     Operand<TFloat32> sum(Ops tf, Operand<TFloat32> local);
   }
 
-  /** Moments of {@code x} ([..., C], channels last) over every axis but the last. */
+  /** Moments of {@code x} ([..., C], channels last) over every axis but the last; they carry no gradient. */
   Moments compute(Ops tf, Operand<TFloat32> x);
 
   /**
-   * Two-pass moments of the local batch (like torch: mean, then mean squared deviation), each
-   * accumulated in float64 as torch's CPU batch norm does.
-   *
-   * <p>The variance is taken from the same centred tensor batch norm then scales, so the backward
-   * pass keeps only that tensor per layer (for the gradients of the square and of the scale),
-   * and not x besides: x's only consumers are the mean and the centring, whose gradients need no
-   * activations. Taking the squared deviations from x again (x - stopGradient(mean)) kept x alive
-   * until the backward pass, an extra activation per batch-norm layer (ResNet-50 SCRL step, batch
-   * 8 at 224 px: peak RSS 4.2 GiB, see the commit that changed it). The variance's gradient now
-   * also reaches the mean, through the centring; that term is 2 mean(x - mean) = 0 in exact
-   * arithmetic, as torch's formula assumes.
+   * Per-channel sums of each of {@code xs} (all of {@code layout}, the batch-norm input's) over the
+   * whole batch. Called from a gradient function, so it must not read shapes.
    */
+  Sums sums(Ops tf, List<Operand<TFloat32>> xs, ChannelsLast layout);
+
+  /** Local moments and sums accumulated in float64, as torch's CPU batch norm accumulates them. */
   BatchMoments LOCAL = local(true);
 
-  /** {@link #LOCAL}, or with {@code float64} false the same two passes summed by TF in float32. */
+  /**
+   * Two-pass moments of this replica's batch (the mean, then the mean squared deviation from it)
+   * and the backward pass's sums; with {@code float64} each is accumulated in float64 and rounded
+   * once ({@link Float64Reduction}), otherwise summed by TF in float32 (faster on GPUs, less exact).
+   */
   static BatchMoments local(boolean float64) {
-    return (tf, x) -> {
-      Operand<TFloat32> mean = float64 ? Float64Reduction.mean(tf, x) : Float64Reduction.mean32(tf, x);
-      Operand<TFloat32> centred = tf.math.sub(x, mean);
-      Operand<TFloat32> deviations = squared(tf, centred);
-      Operand<TFloat32> variance = doubledGradient(tf, float64 ? Float64Reduction.mean(tf, deviations)
-          : Float64Reduction.mean32(tf, deviations));
-      return new Moments(mean, variance, valuesPerChannel(tf, x), centred);
-    };
+    return float64 ? Local.FLOAT64 : Local.FLOAT32;
   }
 
   /**
-   * Moments of the global batch from a cross-replica sum, computed in two exact passes (two
-   * reductions of C+1 and C floats per BN layer): the global mean, then the global sum of squared
-   * deviations from it. No E[x^2]-E[x]^2 cancellation. The local sums are accumulated in float64,
-   * the collectives stay float32.
+   * Moments of the global batch from a cross-replica sum, in two exact passes (two reductions of
+   * C+1 and C floats per BN layer): the global mean, then the global sum of squared deviations from
+   * it, so no E[x^2]-E[x]^2 cancellation. The backward pass's two sums and the count travel in one
+   * reduction of 2C+1 floats. Local sums are accumulated in float64 when {@code float64}; the
+   * collectives carry float32.
    */
+  static BatchMoments crossReplica(CrossReplicaSum allSum, boolean float64) {
+    return new CrossReplica(allSum, float64);
+  }
+
+  /** {@link #crossReplica(CrossReplicaSum, boolean)} in float64. */
   static BatchMoments crossReplica(CrossReplicaSum allSum) {
     return crossReplica(allSum, true);
   }
 
-  /** {@link #crossReplica(CrossReplicaSum)} with the local sums in float32 when {@code float64} is false. */
-  static BatchMoments crossReplica(CrossReplicaSum allSum, boolean float64) {
-    java.util.function.BiFunction<Ops, Operand<TFloat32>, Operand<TFloat32>> localSum =
-        float64 ? Float64Reduction::sum : Float64Reduction::sum32;
-    return (tf, x) -> {
-      Operand<TFloat32> localCount = tf.reshape(valuesPerChannel(tf, x), tf.constant(new int[] {1}));
-      Operand<TFloat32> sumAndCount = allSum.sum(tf, tf.concat(List.of(localSum.apply(tf, x), localCount), tf.constant(0)));
-      long channels = x.shape().get(x.shape().numDimensions() - 1);
-      Operand<TFloat32> sum = tf.slice(sumAndCount, tf.constant(new int[] {0}), tf.constant(new int[] {(int) channels}));
-      Operand<TFloat32> count = tf.reshape(
-          tf.slice(sumAndCount, tf.constant(new int[] {(int) channels}), tf.constant(new int[] {1})), tf.constant(new int[0]));
-      Operand<TFloat32> mean = tf.math.div(sum, count);
-      Operand<TFloat32> centred = tf.math.sub(x, mean);
-      Operand<TFloat32> sq = allSum.sum(tf, doubledGradient(tf, localSum.apply(tf, squared(tf, centred))));
-      return new Moments(mean, tf.math.div(sq, count), count, centred);
-    };
-  }
-
-  /**
-   * c * c as the forward value, with a gradient that reads only c, once.
-   *
-   * <p>Not Square: its gradient is grad * (2 * c), and the executor computes 2 * c as soon as c
-   * exists, in the forward pass, so one more tensor the size of the activation per batch-norm
-   * layer waited there for the backward pass. Not c * c either: that is two more consumers of c
-   * besides the scaling, so c's gradient would be a 3-input AddN (see {@code BatchNorm}). Here the
-   * product is c * stopGradient(c), whose gradient is half the square's, and
-   * {@link #doubledGradient} restores the factor 2 on the per-channel reduction.
-   */
-  static Operand<TFloat32> squared(Ops tf, Operand<TFloat32> c) {
-    return tf.math.mul(c, tf.stopGradient(c));
-  }
-
-  /**
-   * v with twice v's gradient: 2v - stopGradient(v). The value is v exactly (2v is exact, and
-   * 2v - v is exact by Sterbenz's lemma); used on the per-channel sums of {@link #squared}.
-   */
-  static Operand<TFloat32> doubledGradient(Ops tf, Operand<TFloat32> v) {
-    return tf.math.sub(tf.math.mul(tf.constant(2f), v), tf.stopGradient(v));
-  }
-
-  /** Number of values per channel: size(x) / C, as a float scalar (batch size may be dynamic). */
+  /** Number of values per channel: size(x) / C, as a float scalar (the batch size may be dynamic). */
   static Operand<TFloat32> valuesPerChannel(Ops tf, Operand<TFloat32> x) {
-    long channels = x.shape().get(x.shape().numDimensions() - 1);
-    return tf.math.div(tf.dtypes.cast(tf.size(x), TFloat32.class), tf.constant((float) channels));
+    return valuesPerChannel(tf, x, ChannelsLast.of(x));
+  }
+
+  /** {@link #valuesPerChannel(Ops, Operand)} of a tensor of the given layout, without reading its shape. */
+  static Operand<TFloat32> valuesPerChannel(Ops tf, Operand<TFloat32> x, ChannelsLast layout) {
+    return tf.math.div(tf.dtypes.cast(tf.size(x), TFloat32.class), tf.constant((float) layout.channels()));
+  }
+
+  /** This replica's per-channel sum of x, in float64 and rounded once, or in TF's float32. */
+  static Operand<TFloat32> localSum(Ops tf, Operand<TFloat32> x, ChannelsLast layout, boolean float64) {
+    return float64 ? Float64Reduction.sum(tf, x, layout) : Float64Reduction.sum32(tf, x, layout);
+  }
+
+  /** The moments of one replica's batch. */
+  enum Local implements BatchMoments {
+    FLOAT64(true), FLOAT32(false);
+
+    private final boolean float64;
+
+    Local(boolean float64) {
+      this.float64 = float64;
+    }
+
+    @Override
+    public Moments compute(Ops tf, Operand<TFloat32> x) {
+      Operand<TFloat32> values = tf.stopGradient(x);
+      Operand<TFloat32> mean = float64 ? Float64Reduction.mean(tf, values) : Float64Reduction.mean32(tf, values);
+      Operand<TFloat32> centred = tf.math.sub(values, mean);
+      Operand<TFloat32> deviations = tf.math.square(centred);
+      Operand<TFloat32> variance = float64 ? Float64Reduction.mean(tf, deviations) : Float64Reduction.mean32(tf, deviations);
+      return new Moments(mean, variance, valuesPerChannel(tf, values), centred);
+    }
+
+    @Override
+    public Sums sums(Ops tf, List<Operand<TFloat32>> xs, ChannelsLast layout) {
+      List<Operand<TFloat32>> out = new ArrayList<>();
+      for (Operand<TFloat32> x : xs) {
+        out.add(localSum(tf, x, layout, float64));
+      }
+      return new Sums(out, out, valuesPerChannel(tf, xs.get(0), layout));
+    }
+  }
+
+  /** Synchronised batch norm: every reduction is this replica's local sum, then summed over replicas. */
+  record CrossReplica(CrossReplicaSum allSum, boolean float64) implements BatchMoments {
+    @Override
+    public Moments compute(Ops tf, Operand<TFloat32> x) {
+      Operand<TFloat32> values = tf.stopGradient(x);
+      ChannelsLast layout = ChannelsLast.of(x);
+      Sums first = sums(tf, List.of(values), layout);
+      Operand<TFloat32> mean = tf.math.div(first.global().get(0), first.count());
+      Operand<TFloat32> centred = tf.math.sub(values, mean);
+      Operand<TFloat32> sq = allSum.sum(tf, localSum(tf, tf.math.square(centred), layout, float64));
+      return new Moments(mean, tf.math.div(sq, first.count()), first.count(), centred);
+    }
+
+    @Override
+    public Sums sums(Ops tf, List<Operand<TFloat32>> xs, ChannelsLast layout) {
+      long channels = layout.channels();
+      List<Operand<TFloat32>> local = new ArrayList<>();
+      for (Operand<TFloat32> x : xs) {
+        local.add(localSum(tf, x, layout, float64));
+      }
+      List<Operand<TFloat32>> sent = new ArrayList<>(local);
+      sent.add(tf.reshape(valuesPerChannel(tf, xs.get(0), layout), tf.constant(new int[] {1})));
+      Operand<TFloat32> global = allSum.sum(tf, tf.concat(sent, tf.constant(0)));
+      List<Operand<TFloat32>> out = new ArrayList<>();
+      for (int i = 0; i < xs.size(); i++) {
+        out.add(tf.slice(global, tf.constant(new int[] {(int) (i * channels)}), tf.constant(new int[] {(int) channels})));
+      }
+      Operand<TFloat32> count = tf.reshape(tf.slice(global, tf.constant(new int[] {(int) (xs.size() * channels)}),
+          tf.constant(new int[] {1})), tf.constant(new int[0]));
+      return new Sums(local, out, count);
+    }
   }
 }

@@ -87,31 +87,40 @@ class SyncBnStepGradientTest {
   }
 
   /**
-   * Batch-norm moments of one process computed as {@code world} replicas would: per-channel sums
-   * over each replica's rows (rows {@link SyncBnStepWorker#rowsOf}), then added.
+   * Batch-norm reductions of one process computed as {@code world} replicas would: per-channel
+   * sums over each replica's rows (rows {@link SyncBnStepWorker#rowsOf}), each accumulated as
+   * {@link BatchMoments#crossReplica} accumulates a replica's local sums, then added.
    */
   static BatchMoments summedOverReplicas(int world) {
-    return (tf, x) -> {
-      List<Operand<TFloat32>> parts = new ArrayList<>();
-      for (int r = 0; r < world; r++) {
-        parts.add(tf.gather(x, tf.constant(SyncBnStepWorker.rowsOf(r, world)), tf.constant(0)));
+    return new BatchMoments() {
+      @Override
+      public Moments compute(Ops tf, Operand<TFloat32> x) {
+        Operand<TFloat32> values = tf.stopGradient(x);
+        Operand<TFloat32> n = BatchMoments.valuesPerChannel(tf, values);
+        org.scrl4j.model.ChannelsLast layout = org.scrl4j.model.ChannelsLast.of(x);
+        Operand<TFloat32> mean = tf.math.div(summed(tf, values, layout), n);
+        Operand<TFloat32> centred = tf.math.sub(values, mean);
+        return new Moments(mean, tf.math.div(summed(tf, tf.math.square(centred), layout), n), n, centred);
       }
-      Operand<TFloat32> n = BatchMoments.valuesPerChannel(tf, x);
-      // each replica's local sums as crossReplica takes them (float64, rounded once), then added
-      Operand<TFloat32> sum = Float64Reduction.sum(tf, parts.get(0));
-      for (int r = 1; r < world; r++) {
-        sum = tf.math.add(sum, Float64Reduction.sum(tf, parts.get(r)));
+
+      @Override
+      public Sums sums(Ops tf, List<Operand<TFloat32>> xs, org.scrl4j.model.ChannelsLast layout) {
+        List<Operand<TFloat32>> out = new ArrayList<>();
+        xs.forEach(x -> out.add(summed(tf, x, layout)));
+        // this one process holds the whole global batch
+        return new Sums(out, out, tf.math.div(tf.dtypes.cast(tf.size(xs.get(0)), TFloat32.class), tf.constant((float) layout.channels())));
       }
-      Operand<TFloat32> mean = tf.math.div(sum, n);
-      // each replica squares its own rows of the centred tensor, as crossReplica does
-      Operand<TFloat32> centred = tf.math.sub(x, mean);
-      Operand<TFloat32> sq = null;
-      for (int r = 0; r < world; r++) {
-        Operand<TFloat32> mine = tf.gather(centred, tf.constant(SyncBnStepWorker.rowsOf(r, world)), tf.constant(0));
-        Operand<TFloat32> s = BatchMoments.doubledGradient(tf, Float64Reduction.sum(tf, BatchMoments.squared(tf, mine)));
-        sq = sq == null ? s : tf.math.add(sq, s);
+
+      // no shape reads: this also runs inside batch norm's gradient function
+      private Operand<TFloat32> summed(Ops tf, Operand<TFloat32> x, org.scrl4j.model.ChannelsLast layout) {
+        Operand<TFloat32> sum = null;
+        for (int r = 0; r < world; r++) {
+          Operand<TFloat32> mine = Float64Reduction.sum(tf,
+              tf.gather(x, tf.constant(SyncBnStepWorker.rowsOf(r, world)), tf.constant(0)), layout);
+          sum = sum == null ? mine : tf.math.add(sum, mine);
+        }
+        return sum;
       }
-      return new BatchMoments.Moments(mean, tf.math.div(sq, n), n, centred);
     };
   }
 

@@ -1,14 +1,12 @@
 package org.scrl4j.model;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
-import org.tensorflow.Output;
 import org.tensorflow.Result;
 import org.tensorflow.Session;
 import org.tensorflow.op.Ops;
@@ -17,7 +15,6 @@ import org.tensorflow.types.TFloat32;
 class Float64ReductionTest {
 
   private static final int CHANNELS = 3;
-  private static final float[] WEIGHTS = {1, -2, 0.5f};
 
   /** The value is within one ulp of the exact sum and mean rounded once, where TensorFlow's float32 reduction misses by several. */
   @Test
@@ -56,10 +53,7 @@ class Float64ReductionTest {
       // the batch-norm option train/bn_float64_moments picks between these two means
       Operand<TFloat32> bn64 = BatchMoments.local(true).compute(tf, xs).mean();
       Operand<TFloat32> bn32 = BatchMoments.local(false).compute(tf, xs).mean();
-      // d/dx of sum_c w_c*(mean_c + sum_c) is w_c*(1/rows + 1) everywhere
-      Operand<TFloat32> loss = tf.reduceSum(tf.math.mul(tf.math.add(mean, total), tf.constant(WEIGHTS)), tf.constant(0));
-      Output<?>[] dx = g.addGradients(loss.asOutput(), new Output<?>[] {x.asOutput()});
-      try (Result r = s.runner().feed(x, xt).fetch(mean).fetch(total).fetch(plainMean).fetch(dx[0]).fetch(bn64).fetch(bn32).run()) {
+      try (Result r = s.runner().feed(x, xt).fetch(mean).fetch(total).fetch(plainMean).fetch(bn64).fetch(bn32).run()) {
         float[] gotMean = TensorValues.floats(r.get(0));
         float[] gotSum = TensorValues.floats(r.get(1));
         float[] plain = TensorValues.floats(r.get(2));
@@ -75,14 +69,8 @@ class Float64ReductionTest {
         }
         // the case is a real test: float32 accumulation drifts by several ulps
         assertTrue(plainWorst > 2, "plain float32 mean is " + plainWorst + " ulps off");
-        assertArrayEquals(gotMean, TensorValues.floats(r.get(4)), 0f, "float64 batch-norm mean");
-        assertArrayEquals(plain, TensorValues.floats(r.get(5)), 0f, "float32 batch-norm mean");
-        float[] grad = TensorValues.floats(r.get(3));
-        for (int i = 0; i < rows; i += 997) {
-          for (int c = 0; c < CHANNELS; c++) {
-            assertEquals(WEIGHTS[c] * (1f / rows + 1f), grad[i * CHANNELS + c], 1e-6f);
-          }
-        }
+        assertArrayEquals(gotMean, TensorValues.floats(r.get(3)), 0f, "float64 batch-norm mean");
+        assertArrayEquals(plain, TensorValues.floats(r.get(4)), 0f, "float32 batch-norm mean");
       }
     }
   }

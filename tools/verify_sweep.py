@@ -130,17 +130,6 @@ def group(key):
     return 'forward'
 
 
-# Keys over the bound on some CPUs, with what is known of why. They are still measured and printed
-# (as `known`, with their ratio) but do not fail the case; every other key of the case must pass.
-KNOWN = {
-    ('r50w4_scrl_ref_s5_sep', 'grad/bn1.weight'):
-        'stem batch-norm gamma, the longest reduction of the step (2N x 32 x 32 values per channel): '
-        '2.5-3.4x torch on AMD EPYC AVX-512 (1.2x on the machine the set was first judged on); '
-        'suspected cause: torch accumulates the batch-norm backward sums in double on CPU, TF in '
-        'float32 (issue 11)',
-}
-
-
 def judge(c, d, max_ratio):
     g64 = np.load(d / 'g64.npz')
     torch = [np.load(d / f'g32_{tag}.npz') for tag, _ in TORCH_RUNS]
@@ -165,12 +154,10 @@ def judge(c, d, max_ratio):
         if r['group'] not in worst or r['ratio'] > worst[r['group']]['ratio']:
             worst[r['group']] = r
     over = [r for r in rows if r['ratio'] > max_ratio]
-    known = [dict(key=r['key'], ratio=round(r['ratio'], 3), why=KNOWN[(c['name'], r['key'])])
-             for r in over if (c['name'], r['key']) in KNOWN]
-    failed = [r['key'] for r in over if (c['name'], r['key']) not in KNOWN]
+    failed = [r['key'] for r in over]
     ratios = sorted(r['ratio'] for r in rows)
     return dict(case=c['name'], keys=len(rows), missing=missing, passed=not failed and not missing,
-                failed=failed[:10], known=known, worst_ratio=ratios[-1] if ratios else None,
+                failed=failed[:10], worst_ratio=ratios[-1] if ratios else None,
                 median_ratio=ratios[len(ratios) // 2] if ratios else None,
                 worst_by_group={g: dict(key=r['key'], ratio=round(r['ratio'], 3), ours=r['ours'], torch=r['torch'])
                                 for g, r in sorted(worst.items())})
@@ -220,8 +207,7 @@ def main():
     for r in results:
         cells = ''.join(f" {r['worst_by_group'][g]['ratio']:10.2f}" if g in r['worst_by_group'] else ' ' * 11
                         for g in groups)
-        verdict = ('yes' + (' (known: ' + ', '.join(f"{k['key']} {k['ratio']:.2f}" for k in r['known']) + ')'
-                            if r['known'] else '')) if r['passed'] else 'NO'
+        verdict = 'yes' if r['passed'] else 'NO'
         print(f"{r['case']}{cells} {r['worst_ratio']:7.2f}  {verdict}")
     passed = sum(r['passed'] for r in results)
     print(f'{passed} passed, {len(results) - passed} failed')

@@ -26,11 +26,12 @@ import org.tensorflow.types.TFloat32;
  * One BYOL forward/backward step of online + separate target network against torchvision
  * (reference harness make_case.py + golden.py, see src/test/resources/golden/model/README.md).
  * The bottleneck case is checked against a float64 golden: its width-4 net with 4-row batch
- * norms amplifies float32 rounding. Its forward stays within 1e-4 of float64; its gradients are
- * judged as tools/verify_sweep.py judges every case, at most {@link #MAX_RATIO} times torch's own
- * float32 distance from float64 (largest over runs with 1 and 2 threads,
+ * norms amplifies float32 rounding. Its forward and its gradients are judged as
+ * tools/verify_sweep.py judges every case, at most {@link #MAX_RATIO} times torch's own float32
+ * distance from float64 (largest over runs with 1 and 2 threads on two CPUs,
  * {@code torch_f32_spread_r50w4.json} from tools/torch_spread.py): torch itself is 1.4e-3
- * norm-relative off on {@code layer1.2.bn2.weight} there, so a fixed 1e-3 would fail the reference.
+ * norm-relative off on {@code layer1.2.bn2.weight} there, so a fixed 1e-3 would fail the reference,
+ * and 1.01e-4 off on {@code target/proj} on an AVX2 CPU, so a fixed 1e-4 would too.
  */
 class ByolGoldenTest {
 
@@ -102,14 +103,16 @@ class ByolGoldenTest {
             got[i] = TensorValues.floats(res.get(i));
           }
         }
-        assertMaxRel("online/layer4_nhwc", got[0], gold.get("online/layer4_nhwc").toFloats(), 1e-4);
-        assertMaxRel("online/pooled", got[1], gold.get("online/pooled").toFloats(), 1e-4);
-        assertMaxRel("online/proj", got[2], gold.get("online/proj").toFloats(), 1e-4);
-        assertMaxRel("online/pred", got[3], gold.get("online/pred").toFloats(), 1e-4);
-        assertMaxRel("target/proj", got[4], gold.get("target/proj").toFloats(), 1e-4);
-        assertMaxRel("target/pooled", got[5], gold.get("target/pooled").toFloats(), 1e-4);
-        assertMaxRel("loss", got[6], gold.get("loss").toFloats(), 1e-4);
-        Map<String, Double> torchGradSpread = goldenName.endsWith("_f64") ? torchFloat32GradSpread(tag) : null;
+        // float32 golden: torch float32 itself, within 1e-4; float64 golden: 2x torch float32's own distance
+        Map<String, Double> torchForwardSpread = goldenName.endsWith("_f64") ? torchFloat32Spread(tag, "max_relative") : null;
+        String[] forwardKeys = {"online/layer4_nhwc", "online/pooled", "online/proj", "online/pred", "target/proj",
+            "target/pooled", "loss"};
+        for (int i = 0; i < forwardKeys.length; i++) {
+          String key = forwardKeys[i];
+          assertMaxRel(key, got[i], gold.get(key).toFloats(),
+              torchForwardSpread == null ? 1e-4 : MAX_RATIO * torchForwardSpread.get(key));
+        }
+        Map<String, Double> torchGradSpread = goldenName.endsWith("_f64") ? torchFloat32Spread(tag, "grad_norm_relative") : null;
 
         for (int i = 0; i < trainable.size(); i++) {
           ParamStore.Param p = trainable.get(i);
@@ -140,11 +143,14 @@ class ByolGoldenTest {
     }
   }
 
-  /** Torch float32's norm-relative distance from the float64 golden per gradient, largest over runs. */
-  private static Map<String, Double> torchFloat32GradSpread(String tag) throws Exception {
+  /**
+   * Torch float32's distance from the float64 golden per key, largest over runs: {@code
+   * max_relative} for the forward keys, {@code grad_norm_relative} for the gradients.
+   */
+  private static Map<String, Double> torchFloat32Spread(String tag, String section) throws Exception {
     String text = java.nio.file.Files.readString(golden("torch_f32_spread_" + tag + ".json"));
     com.google.gson.JsonObject worst = com.google.gson.JsonParser.parseString(text).getAsJsonObject()
-        .getAsJsonObject("grad_norm_relative");
+        .getAsJsonObject(section);
     Map<String, Double> out = new java.util.HashMap<>();
     worst.entrySet().forEach(e -> out.put(e.getKey(), e.getValue().getAsDouble()));
     return out;

@@ -130,6 +130,44 @@ def group(key):
     return 'forward'
 
 
+def head_relu_flips(d, mine, g64, torch, limit=5):
+    """ReLUs of the projector and predictor hidden layers whose input float64 and a float32 run put on
+    different sides of 0, for scrl4j and for each torch float32 run.
+
+    A ReLU whose input lies within float32's rounding noise of 0 may switch in any float32 run:
+    everything upstream of it then gets a gradient that differs by that unit's share, a discrete
+    jump that a distance ratio cannot judge. The pre-activations are recomputed in float64 from each
+    run's own head input (online/roi or online/pooled for the projector, online/proj for the
+    predictor) with the case's weights. Printed with a failing case as evidence of where its
+    distance comes from: how many ReLUs each run switched, and ours beside torch's values. It
+    passes nothing.
+    """
+    c = np.load(d / 'case.npz')
+    runs = dict(ours=mine, **{f'torch{i}': t for i, t in enumerate(torch)})
+    counts = {name: 0 for name in runs}
+    ours_flips = []
+    for head, inp in (('projector', 'online/roi' if 'online/roi' in g64.files else 'online/pooled'),
+                      ('predictor', 'online/proj')):
+        if any(inp not in r.files for r in runs.values()) or inp not in g64.files:
+            continue
+        w0, b0 = c[f'{head}.net.0.weight'].astype(np.float64), c[f'{head}.net.0.bias'].astype(np.float64)
+        gamma, beta = c[f'{head}.net.1.weight'].astype(np.float64), c[f'{head}.net.1.bias'].astype(np.float64)
+
+        def pre_relu(x):
+            h = np.asarray(x, np.float64) @ w0.T + b0
+            return (h - h.mean(0)) / np.sqrt(h.var(0) + 1e-5) * gamma + beta
+        z64 = pre_relu(g64[inp])
+        zs = {name: pre_relu(r[inp]) for name, r in runs.items()}
+        for name, z in zs.items():
+            counts[name] += int(np.sum(np.sign(z) != np.sign(z64)))
+        for r, ch in zip(*np.nonzero(np.sign(zs['ours']) != np.sign(z64))):
+            ours_flips.append(dict(head=head, row=int(r), channel=int(ch), float64=float(z64[r, ch]),
+                                   relative_to_channel=float(abs(z64[r, ch]) / np.abs(z64[:, ch]).max()),
+                                   **{name: float(z[r, ch]) for name, z in zs.items()}))
+    ours_flips.sort(key=lambda f: f['relative_to_channel'])
+    return dict(switched=counts, ours=ours_flips[:limit])
+
+
 def judge(c, d, max_ratio):
     g64 = np.load(d / 'g64.npz')
     torch = [np.load(d / f'g32_{tag}.npz') for tag, _ in TORCH_RUNS]
@@ -156,8 +194,9 @@ def judge(c, d, max_ratio):
     over = [r for r in rows if r['ratio'] > max_ratio]
     failed = [r['key'] for r in over]
     ratios = sorted(r['ratio'] for r in rows)
+    flips = head_relu_flips(d, mine, g64, torch) if failed else None
     return dict(case=c['name'], keys=len(rows), missing=missing, passed=not failed and not missing,
-                failed=failed[:10], worst_ratio=ratios[-1] if ratios else None,
+                failed=failed[:10], head_relu_flips=flips, worst_ratio=ratios[-1] if ratios else None,
                 median_ratio=ratios[len(ratios) // 2] if ratios else None,
                 worst_by_group={g: dict(key=r['key'], ratio=round(r['ratio'], 3), ours=r['ours'], torch=r['torch'])
                                 for g, r in sorted(worst.items())})

@@ -377,7 +377,8 @@ public final class DistContext implements AutoCloseable {
   }
 
   static ConfigProto sessionConfig(DistSettings s) {
-    ConfigProto.Builder b = GraphRewrites.deterministic().toBuilder();
+    ConfigProto.Builder b = (s.deviceType().equals("CPU") ? GraphRewrites.cpu(GraphRewrites.deterministic())
+        : GraphRewrites.deterministic()).toBuilder();
     if (s.isDistributed()) {
       b.setExperimental(ConfigProto.Experimental.newBuilder()
               .setCollectiveGroupLeader("/job:" + JOB + "/replica:0/task:0"))

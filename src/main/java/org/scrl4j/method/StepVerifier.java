@@ -107,7 +107,9 @@ public final class StepVerifier {
       step.updatedTarget().forEach((n, t) -> f.add("after_ema/target/" + n, t, targetByName.get(n)));
 
       Map<String, NpyArray> out = new LinkedHashMap<>();
-      try (Session s = new Session(g, GraphRewrites.deterministic(o.precision()))) {
+      // the training session's options on a CPU (DistContext.sessionConfig), then the precision's
+      try (Session s = new Session(g, GraphRewrites.cpu(GraphRewrites.deterministic()).toBuilder()
+          .mergeFrom(o.precision().sessionOptions()).build())) {
         store.initialize(s, 0);
         store.write(s, caseValues(c, store));
         s.run(step.initializer());

@@ -2,7 +2,8 @@
 """The demo's expected curves: a band over seeds of the per-epoch mean training loss, and of the
 probe's top-1, read from the TensorBoard scalars (every step) and log_result.txt of demo run folders.
 
-  /usr/bin/python3 tools/demo_band.py --out band.json [--png band.png] RUN_DIR...
+  /usr/bin/python3 tools/demo_band.py --out band.json [--png band.png] RUN_DIR... [--early RUN_DIR...]
+  /usr/bin/python3 tools/demo_band.py --update band.json --out band.json --early RUN_DIR...
 
 Each RUN_DIR is one seed's run folder (runs/demo_fashion_mnist_000 of `tools/scrl demo --seed=S`).
 The JSON is what DemoBandTest checks a short run against; the picture is README "Demo"'s band.
@@ -114,19 +115,69 @@ def epoch_means(run_dir, spe):
     return {e: sum(v) / len(v) for e, v in sorted(per.items()) if len(v) == spe}
 
 
+# Student's t, two-sided 99 %: T99[df] for df = 1..30 (standard tables)
+T99 = [None, 63.657, 9.925, 5.841, 4.604, 4.032, 3.707, 3.499, 3.355, 3.250, 3.169, 3.106, 3.055, 3.012,
+       2.977, 2.947, 2.921, 2.898, 2.878, 2.861, 2.845, 2.831, 2.819, 2.807, 2.797, 2.787, 2.779, 2.771,
+       2.763, 2.756, 2.750]
+
+
 def stats(xs):
+    """Mean, sd, range, and the 99 % prediction interval of one more run: mean +- t(0.995, n-1) sd
+    sqrt(1 + 1/n), which accounts for the sd being estimated from n runs (mean +- 3 sd does not:
+    with 4 runs a new run falls outside it about one time in seven)."""
     n = len(xs)
     mean = sum(xs) / n
     sd = math.sqrt(sum((x - mean) ** 2 for x in xs) / (n - 1)) if n > 1 else 0.0
-    return {'mean': mean, 'sd': sd, 'min': min(xs), 'max': max(xs), 'n': n}
+    out = {'mean': mean, 'sd': sd, 'min': min(xs), 'max': max(xs), 'n': n}
+    if 1 < n <= len(T99):
+        half = T99[n - 1] * sd * math.sqrt(1 + 1 / n)
+        out['predict99'] = [mean - half, mean + half]
+    return out
+
+
+def early_band(band, early_runs):
+    """Adds early_epoch_mean_loss to band: for each epoch the --early runs reached, the full runs'
+    values and theirs (runs of the same config stopped early with train/stop_at_epoch)."""
+    spe = band['steps_per_epoch']
+    samples = {}
+    for values in band['per_run_epoch_mean_loss']:
+        for i, x in enumerate(values):
+            samples.setdefault(i + 1, []).append(x)
+    added = {}
+    for r in early_runs:
+        if steps_per_epoch(r) != spe:
+            raise SystemExit("%s has %d steps per epoch, the band %d: not the same config" % (r, steps_per_epoch(r), spe))
+        for e, x in epoch_means(r, spe).items():
+            samples.setdefault(e, []).append(x)
+            added.setdefault(e, 0)
+            added[e] += 1
+    band['early_epoch_mean_loss'] = {str(e): stats(samples[e]) for e in sorted(added)}
+    band['early_runs'] = band.get('early_runs', []) + [os.path.abspath(r) for r in early_runs]
+    band['per_early_run_epoch_mean_loss'] = band.get('per_early_run_epoch_mean_loss', []) + [
+        [epoch_means(r, spe)[e] for e in sorted(epoch_means(r, spe))] for r in early_runs]
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument('runs', nargs='+')
+    ap.add_argument('runs', nargs='*', help='full runs of the config, one per seed')
     ap.add_argument('--out', required=True)
     ap.add_argument('--png')
+    ap.add_argument('--update', help='a band.json to extend with --early runs instead of full runs')
+    ap.add_argument('--early', nargs='*', default=[],
+                    help='runs of the same config stopped early (train/stop_at_epoch=2): more samples'
+                         ' for the early epochs (early_epoch_mean_loss, what DemoBandTest checks)')
     a = ap.parse_args()
+    if a.update:
+        with open(a.update) as f:
+            band = json.load(f)
+        early_band(band, a.early)
+        with open(a.out, 'w') as f:
+            json.dump(band, f, indent=1)
+            f.write('\n')
+        print(json.dumps(band['early_epoch_mean_loss']))
+        return
+    if not a.runs:
+        raise SystemExit('give full runs, or --update BAND.json with --early runs')
     spe = {steps_per_epoch(r) for r in a.runs}
     if len(spe) != 1:
         raise SystemExit("the runs have different steps per epoch %s: not one config" % sorted(spe))
@@ -140,6 +191,8 @@ def main():
         'epoch_mean_loss': {str(e): stats([c[e] for c in curves]) for e in epochs},
         'per_run_epoch_mean_loss': [[c[e] for e in epochs] for c in curves],
     }
+    if a.early:
+        early_band(band, a.early)
     tops = [probe_top1(r) for r in a.runs]
     if all(t is not None for t in tops):
         band['probe_top1'] = stats(tops)

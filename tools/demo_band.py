@@ -143,18 +143,19 @@ def early_band(band, early_runs):
     for values in band['per_run_epoch_mean_loss']:
         for i, x in enumerate(values):
             samples.setdefault(i + 1, []).append(x)
-    added = {}
+    added = set()
+    curves = []
     for r in early_runs:
         if steps_per_epoch(r) != spe:
             raise SystemExit("%s has %d steps per epoch, the band %d: not the same config" % (r, steps_per_epoch(r), spe))
-        for e, x in epoch_means(r, spe).items():
+        curves.append(epoch_means(r, spe))
+        for e, x in curves[-1].items():
             samples.setdefault(e, []).append(x)
-            added.setdefault(e, 0)
-            added[e] += 1
+            added.add(e)
     band['early_epoch_mean_loss'] = {str(e): stats(samples[e]) for e in sorted(added)}
     band['early_runs'] = band.get('early_runs', []) + [os.path.abspath(r) for r in early_runs]
     band['per_early_run_epoch_mean_loss'] = band.get('per_early_run_epoch_mean_loss', []) + [
-        [epoch_means(r, spe)[e] for e in sorted(epoch_means(r, spe))] for r in early_runs]
+        [c[e] for e in sorted(c)] for c in curves]
 
 
 def main():

@@ -377,8 +377,7 @@ public final class DistContext implements AutoCloseable {
   }
 
   static ConfigProto sessionConfig(DistSettings s) {
-    ConfigProto.Builder b = (s.deviceType().equals("CPU") ? GraphRewrites.cpu(GraphRewrites.deterministic())
-        : GraphRewrites.deterministic()).toBuilder();
+    ConfigProto.Builder b = (s.deviceType().equals("CPU") ? GraphRewrites.cpu() : GraphRewrites.deterministic()).toBuilder();
     if (s.isDistributed()) {
       b.setExperimental(ConfigProto.Experimental.newBuilder()
               .setCollectiveGroupLeader("/job:" + JOB + "/replica:0/task:0"))

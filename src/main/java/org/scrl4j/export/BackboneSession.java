@@ -54,7 +54,7 @@ public final class BackboneSession implements AutoCloseable {
         outputs.put(OUTPUTS.get(i), tf.withName(OUTPUTS.get(i)).identity(outs.get(i)));
       }
       store.buildIoOps();
-      session = new Session(graph, GraphRewrites.cpu(GraphRewrites.deterministic())); // as training on a CPU: the same bits every run
+      session = new Session(graph, GraphRewrites.cpu()); // as training on a CPU: the same bits every run
       Map<String, float[]> values = new LinkedHashMap<>();
       for (String key : weights.torch().keySet()) {
         values.put(SCOPE + "/" + key, weights.tf(key));

@@ -31,7 +31,7 @@ import org.tensorflow.types.TFloat64;
  *       floats per layer), dgamma and dbeta this replica's own, as torch's SyncBatchNorm does.</li>
  * </ul>
  * The forward ops read stopGradient(x), and y leaves through an IdentityN carrying x, c, gamma,
- * beta and the variance, whose gradient (registered here: TF has none for IdentityN) is the
+ * beta and 1/sigma, whose gradient (registered here: TF has none for IdentityN) is the
  * formula above. Why not TF's autodiff of the forward ops: its gradient of each per-channel
  * broadcast is a float32 Sum over N*H*W in one long sequence where torch sums in double, its
  * variance path costs a broadcast, a multiply and a 2-input AddN per layer, and the formula lives
@@ -59,7 +59,7 @@ public final class BatchNorm {
   private static final int CENTRED = 2;
   private static final int GAMMA = 3;
   private static final int BETA = 4;
-  private static final int VARIANCE = 5;
+  private static final int INV_STD = 5;
 
   private static final Map<String, BatchMoments> MOMENTS = new ConcurrentHashMap<>();
   private static final Map<BatchMoments, String> MOMENTS_IDS = new ConcurrentHashMap<>();
@@ -93,12 +93,16 @@ public final class BatchNorm {
 
     Operand<TFloat32> gamma = p.gamma().value();
     Operand<TFloat32> beta = p.beta().value();
-    Operand<TFloat32> scale = tf.math.mul(gamma, tf.math.rsqrt(tf.math.add(m.variance(), tf.constant(EPS))));
-    Operand<TFloat32> y = tf.math.add(tf.math.mul(m.centred(), tf.stopGradient(scale)), tf.stopGradient(beta));
+    Operand<TFloat32> invStd = tf.math.rsqrt(tf.math.add(m.variance(), tf.constant(EPS)));
+    Operand<TFloat32> scale = tf.math.mul(tf.stopGradient(gamma), invStd);
+    Operand<TFloat32> y = tf.math.add(tf.math.mul(m.centred(), scale), tf.stopGradient(beta));
     ChannelsLast layout = ChannelsLast.of(x);
+    // y, c and 1/sigma enter through stopGradient, so the gradient's zeros for them end at the
+    // carrier and TF builds no backward ops into the forward arithmetic (they would never run)
     Operation carrier = tf.scope().opBuilder(CARRIER, "BatchNorm")
-        .addInputList(new Output<?>[] {y.asOutput(), x.asOutput(), m.centred().asOutput(), gamma.asOutput(),
-            beta.asOutput(), m.variance().asOutput()})
+        .addInputList(new Output<?>[] {tf.stopGradient(y).asOutput(), x.asOutput(),
+            tf.stopGradient(m.centred()).asOutput(), gamma.asOutput(), beta.asOutput(),
+            tf.stopGradient(invStd).asOutput()})
         .setAttr(MOMENTS_ATTR, idOf(moments))
         .setAttr(RANK_ATTR, (long) layout.rank())
         .setAttr(ROW_ATTR, layout.rowLength())
@@ -124,12 +128,11 @@ public final class BatchNorm {
     Operand<TFloat32> dy = (Operand<TFloat32>) upstream.get(Y);
     Operand<TFloat32> centred = (Operand<TFloat32>) op.input(CENTRED);
     Operand<TFloat32> gamma = (Operand<TFloat32>) op.input(GAMMA);
-    Operand<TFloat32> variance = (Operand<TFloat32>) op.input(VARIANCE);
+    Operand<TFloat32> invStd = (Operand<TFloat32>) op.input(INV_STD);
     ChannelsLast layout = new ChannelsLast((int) op.attributes().getAttrInt(RANK_ATTR),
         op.attributes().getAttrInt(ROW_ATTR), op.attributes().getAttrInt(CHANNELS_ATTR));
     BatchMoments.Sums s = momentsOf(op).sums(tf, List.of(dy, tf.math.mul(dy, centred)), layout);
 
-    Operand<TFloat32> invStd = tf.math.rsqrt(tf.math.add(variance, tf.constant(EPS)));
     // dx takes the whole batch's sums (the statistics are the whole batch's); this replica's copies
     // of gamma and beta get this replica's share, which the gradient all-reduce then combines
     Operand<TFloat32> meanDy = tf.math.div(s.global().get(0), s.count());

@@ -41,11 +41,6 @@ public final class GraphRewrites {
         .build();
   }
 
-  /** {@link #deterministic()} with {@code precision}'s rewrite merged in. */
-  public static ConfigProto deterministic(Precision precision) {
-    return deterministic().toBuilder().mergeFrom(precision.sessionOptions()).build();
-  }
-
   /**
    * The grappler passes that change nothing in our graphs on a CPU, switched off: they were most of
    * a ResNet-50 step's first run. Measured with TF_CPP_VMODULE=meta_optimizer=1 on the SCRL step
@@ -56,7 +51,8 @@ public final class GraphRewrites {
    * Pruning and the dependency optimizer stay. Mixed precision turns the remapper back on
    * ({@link Precision#sessionOptions()}); GPU sessions keep TensorFlow's defaults for these.
    */
-  public static ConfigProto cpu(ConfigProto base) {
+  public static ConfigProto cpu() {
+    ConfigProto base = deterministic();
     RewriterConfig.Builder r = base.getGraphOptions().getRewriteOptions().toBuilder()
         .setLayoutOptimizer(RewriterConfig.Toggle.OFF)
         .setMemoryOptimization(RewriterConfig.MemOptType.NO_MEM_OPT)
@@ -66,5 +62,10 @@ public final class GraphRewrites {
         .setImplementationSelector(RewriterConfig.Toggle.OFF)
         .setDisableTfgOptimizer(true);
     return base.toBuilder().setGraphOptions(base.getGraphOptions().toBuilder().setRewriteOptions(r)).build();
+  }
+
+  /** {@link #cpu()} with {@code precision}'s rewrite merged in, as a training session merges it. */
+  public static ConfigProto cpu(Precision precision) {
+    return cpu().toBuilder().mergeFrom(precision.sessionOptions()).build();
   }
 }

@@ -278,7 +278,12 @@ class BatchNormTest {
             if (!forward.contains(in.op().name())) {
               todo.add((org.tensorflow.GraphOperation) in.op());
             } else if (in.shape().equals(x.shape()) && !op.type().equals("Shape") && !op.type().equals("Size")) {
-              read.add(in.op().name() + " (" + in.op().type() + ")");
+              // through Identity and StopGradient, which forward the same buffer, to the op that made it
+              org.tensorflow.GraphOperation made = (org.tensorflow.GraphOperation) in.op();
+              while (made.type().equals("Identity") || made.type().equals("StopGradient")) {
+                made = (org.tensorflow.GraphOperation) made.input(0).op();
+              }
+              read.add(made.name() + " (" + made.type() + ")");
             }
           }
         }

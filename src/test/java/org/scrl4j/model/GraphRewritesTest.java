@@ -15,7 +15,7 @@ class GraphRewritesTest {
 
   @Test
   void cpuOptionsKeepDeterminismAndDropGpuPasses() {
-    RewriterConfig r = GraphRewrites.cpu(GraphRewrites.deterministic()).getGraphOptions().getRewriteOptions();
+    RewriterConfig r = GraphRewrites.cpu().getGraphOptions().getRewriteOptions();
     assertEquals(RewriterConfig.Toggle.OFF, r.getArithmeticOptimization(), "AddN merging stays off");
     assertEquals(RewriterConfig.Toggle.OFF, r.getConstantFolding());
     assertEquals(RewriterConfig.NumIterationsType.ONE, r.getMetaOptimizerIterations());
@@ -29,8 +29,7 @@ class GraphRewritesTest {
 
   @Test
   void mixedBfloat16MergedAfterTheCpuOptionsRemaps() {
-    ConfigProto merged = GraphRewrites.cpu(GraphRewrites.deterministic()).toBuilder()
-        .mergeFrom(Precision.MIXED_BFLOAT16.sessionOptions()).build();
+    ConfigProto merged = GraphRewrites.cpu(Precision.MIXED_BFLOAT16);
     RewriterConfig r = merged.getGraphOptions().getRewriteOptions();
     assertEquals(RewriterConfig.Toggle.ON, r.getRemapping());
     assertEquals(RewriterConfig.Toggle.ON, r.getAutoMixedPrecisionOnednnBfloat16());

@@ -51,10 +51,10 @@ class PrecisionTest {
 
   @Test
   void sessionOptionsTurnOnTheMatchingGrapplerRewriteOnTopOfTheDeterministicOnes() {
-    RewriterConfig f32 = GraphRewrites.deterministic(Precision.FLOAT32).getGraphOptions().getRewriteOptions();
-    RewriterConfig bf16 = GraphRewrites.deterministic(Precision.MIXED_BFLOAT16).getGraphOptions().getRewriteOptions();
-    RewriterConfig fp16 = GraphRewrites.deterministic(Precision.MIXED_FLOAT16).getGraphOptions().getRewriteOptions();
-    assertEquals(GraphRewrites.deterministic(), GraphRewrites.deterministic(Precision.FLOAT32));
+    RewriterConfig f32 = GraphRewrites.cpu(Precision.FLOAT32).getGraphOptions().getRewriteOptions();
+    RewriterConfig bf16 = GraphRewrites.cpu(Precision.MIXED_BFLOAT16).getGraphOptions().getRewriteOptions();
+    RewriterConfig fp16 = GraphRewrites.cpu(Precision.MIXED_FLOAT16).getGraphOptions().getRewriteOptions();
+    assertEquals(GraphRewrites.cpu(), GraphRewrites.cpu(Precision.FLOAT32));
     assertEquals(RewriterConfig.Toggle.ON, bf16.getAutoMixedPrecisionOnednnBfloat16());
     assertEquals(RewriterConfig.Toggle.DEFAULT, bf16.getAutoMixedPrecision());
     assertEquals(RewriterConfig.Toggle.ON, fp16.getAutoMixedPrecision());

@@ -71,7 +71,7 @@ public record CheckpointState(
     if (v != null) {
       return v;
     }
-    // Maven puts the project's pom.properties into every jar it builds, the shaded one included.
+    // Maven puts the project's pom.properties into every jar it builds.
     try (InputStream in = CheckpointState.class.getResourceAsStream(
         "/META-INF/maven/org.scrl4j/scrl4j/pom.properties")) {
       if (in != null) {

@@ -72,8 +72,8 @@ public final class InputBenchmark {
     out.put("pipeline", "scrl_pretrain");
     out.put("source", "tfrecord");
     out.put("image_size", WIDTH + "x" + HEIGHT);
-    out.putAll(measure(TfRecordSource.open(shards, Split.TRAIN), batchSize, warmupBatches, seconds,
-        threads));
+    out.putAll(measure(TfRecordSource.open(shards, Split.TRAIN), PretrainAugmentation.defaults(),
+        batchSize, warmupBatches, seconds, threads));
     return out;
   }
 
@@ -84,6 +84,12 @@ public final class InputBenchmark {
    */
   public static Map<String, Object> measureData(Path root, int batchSize, int warmupBatches,
       double seconds, int threads) {
+    return measureData(root, PretrainAugmentation.defaults(), batchSize, warmupBatches, seconds, threads);
+  }
+
+  /** As {@link #measureData(Path, int, int, double, int)} with a config's augmentation and boxes. */
+  public static Map<String, Object> measureData(Path root, PretrainAugmentation augmentation,
+      int batchSize, int warmupBatches, double seconds, int threads) {
     ImageSource source = ImageSources.open(root, Split.TRAIN);
     if (source.size() < batchSize) {
       throw new UserError(root + " holds " + source.size() + " training images, fewer than one batch of "
@@ -94,12 +100,12 @@ public final class InputBenchmark {
     out.put("source", source instanceof TfRecordSource ? "tfrecord" : "folder");
     out.put("data", root.toString());
     out.put("images", source.size());
-    out.putAll(measure(source, batchSize, warmupBatches, seconds, threads));
+    out.putAll(measure(source, augmentation, batchSize, warmupBatches, seconds, threads));
     return out;
   }
 
-  private static Map<String, Object> measure(ImageSource source, int batchSize, int warmupBatches,
-      double seconds, int threads) {
+  private static Map<String, Object> measure(ImageSource source, PretrainAugmentation augmentation,
+      int batchSize, int warmupBatches, double seconds, int threads) {
     int calls = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
     // A small set is read round and round so that an epoch lasts STEADY_BATCHES batches, as an
     // epoch of a real dataset does: the steady state is timed apart from the epoch start (the
@@ -108,7 +114,7 @@ public final class InputBenchmark {
     try (Graph g = new Graph(); Session s = new Session(g)) {
       Ops tf = Ops.create(g);
       InputPipeline p = Pipelines.pretraining(tf.withSubScope("input"), cycled,
-          PretrainAugmentation.defaults(), PipelineOptions.training(batchSize, 0, 1, 0).withParallelCalls(calls));
+          augmentation, PipelineOptions.training(batchSize, 0, 1, 0).withParallelCalls(calls));
       Pipelines.PretrainBatch batch = Pipelines.pretrainBatch(tf, p);
       // Fetch something tiny that still depends on every output, so the timing is the pipeline's
       // and not the copy of the views into Java.
@@ -153,6 +159,8 @@ public final class InputBenchmark {
         startSeconds += (System.nanoTime() - t0) / 1e9 - AFTER_START * elapsed / batches;
       }
       Map<String, Object> out = new LinkedHashMap<>();
+      out.put("augment", augmentation.augmentParams().type().configName());
+      out.put("view_size", augmentation.augmentParams().inputSize());
       out.put("batch", batchSize);
       out.put("map_threads", calls);
       out.put("cores", Runtime.getRuntime().availableProcessors());

@@ -2,8 +2,14 @@ package org.scrl4j.cli;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.scrl4j.common.CommandFlags;
+import org.scrl4j.config.Config;
+import org.scrl4j.config.ConfigLoader;
+import org.scrl4j.data.PretrainAugmentation;
+import org.scrl4j.method.ExperimentSpec;
 
 /**
  * {@code bench --what input --source tfrecord}: two-view SCRL pre-training examples per second
@@ -21,6 +27,8 @@ public final class InputThroughputBenchmark implements Benchmark {
     flags.flag("source", "SOURCE", "tfrecord (the only one; default)")
         .flag("data", "DIR", "your own images instead of generated ones: a dataset root as "
             + "training reads it (train-*-of-* TFRecord shards, or train/<class>/*.JPEG)")
+        .flag("config", "FILE", "with --data: the augmentation, boxes and batch size of this"
+            + " training config instead of the paper's 224 px defaults")
         .flag("images", "N", "distinct generated images (default 64)")
         .flag("batch", "N", "images per batch (default 32)")
         .flag("seconds", "S", "timed duration (default 20)")
@@ -32,6 +40,21 @@ public final class InputThroughputBenchmark implements Benchmark {
   public Map<String, Object> run(CommandFlags flags) throws Exception {
     flags.choice("source", "tfrecord", "tfrecord");
     String data = flags.optional("data", null);
+    String config = flags.optional("config", null);
+    if (config != null && data == null) {
+      throw flags.error("--config needs --data DIR (the dataset root its training reads)");
+    }
+    if (config != null) {
+      Config cfg = ConfigLoader.load(Path.of(config), List.of());
+      PretrainAugmentation augmentation =
+          new PretrainAugmentation(ExperimentSpec.augment(cfg), ExperimentSpec.boxes(cfg));
+      Map<String, Object> out = new LinkedHashMap<>();
+      out.put("config", config);
+      out.putAll(InputBenchmark.measureData(Path.of(data), augmentation,
+          flags.integer("batch", cfg.train().batchSizeTrain()), 2, flags.number("seconds", 20),
+          flags.integer("threads", 0)));
+      return out;
+    }
     if (data != null) {
       return InputBenchmark.measureData(Path.of(data), flags.integer("batch", 32), 2,
           flags.number("seconds", 20), flags.integer("threads", 0));

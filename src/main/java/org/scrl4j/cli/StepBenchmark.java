@@ -47,7 +47,7 @@ public final class StepBenchmark implements Benchmark {
   public void declare(CommandFlags flags) {
     flags.flag("arch", "ARCH", "resnet18 | resnet34 | resnet50 | resnet101 (default resnet50)")
         .flag("batch", "N", "images per step; each gives two views (default 16)")
-        .flag("size", "N", "view side in pixels, at least 64 (default 224)")
+        .flag("size", "N", "view side in pixels, at least 32 (default 224)")
         .flag("method", "METHOD", "scrl | byol (default scrl)")
         .flag("steps", "N", "timed steps (default 5)")
         .flag("warmup", "N", "untimed steps first (default 2)")
@@ -79,8 +79,8 @@ public final class StepBenchmark implements Benchmark {
     int classes = flags.integer("classes", 1000);
     String methodName = flags.choice("method", "scrl", "scrl", "byol");
     PretrainStep.Method method = methodName.equals("scrl") ? PretrainStep.Method.SCRL : PretrainStep.Method.BYOL;
-    if (batch < 1 || size < 64 || steps < 1 || warmup < 0) {
-      throw flags.error("need --batch >= 1, --size >= 64, --steps >= 1, --warmup >= 0");
+    if (batch < 1 || size < 32 || steps < 1 || warmup < 0) {
+      throw flags.error("need --batch >= 1, --size >= 32, --steps >= 1, --warmup >= 0");
     }
     ResNetSpec spec = ResNetSpec.of(arch, flags.integer("width", 64));
     ByolNetwork.HeadSpec heads = new ByolNetwork.HeadSpec(flags.integer("hidden", 4096),

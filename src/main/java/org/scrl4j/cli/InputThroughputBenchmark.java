@@ -14,7 +14,8 @@ import org.scrl4j.method.ExperimentSpec;
 /**
  * {@code bench --what input --source tfrecord}: two-view SCRL pre-training examples per second
  * from TFRecord shards of ImageNet-size JPEGs (generated once into --work), or from the user's
- * own dataset root ({@code --data}), all cores.
+ * own dataset root ({@code --data}), all cores; with the paper's 224 px augmentation, or with
+ * a training config's augmentation, boxes and batch ({@code --config}, e.g. the demo's 32 px).
  */
 public final class InputThroughputBenchmark implements Benchmark {
   @Override

@@ -146,8 +146,9 @@ def early_band(band, early_runs):
     added = set()
     curves = []
     for r in early_runs:
-        if steps_per_epoch(r) != spe:
-            raise SystemExit("%s has %d steps per epoch, the band %d: not the same config" % (r, steps_per_epoch(r), spe))
+        got = steps_per_epoch(r)
+        if got != spe:
+            raise SystemExit("%s has %d steps per epoch, the band %d: not the same config" % (r, got, spe))
         curves.append(epoch_means(r, spe))
         for e, x in curves[-1].items():
             samples.setdefault(e, []).append(x)

@@ -80,14 +80,9 @@ public final class InputBenchmark {
   /**
    * As {@link #measure(Path, int, int, int, double, int)} on the user's own images: the train split
    * of a dataset root as training reads it (TFRecord shards or train/class folders of JPEGs), so a
-   * user can size a machine for their data.
+   * user can size a machine for their data, with {@code augmentation} (the paper's defaults, or a
+   * training config's augmentation and boxes).
    */
-  public static Map<String, Object> measureData(Path root, int batchSize, int warmupBatches,
-      double seconds, int threads) {
-    return measureData(root, PretrainAugmentation.defaults(), batchSize, warmupBatches, seconds, threads);
-  }
-
-  /** As {@link #measureData(Path, int, int, double, int)} with a config's augmentation and boxes. */
   public static Map<String, Object> measureData(Path root, PretrainAugmentation augmentation,
       int batchSize, int warmupBatches, double seconds, int threads) {
     ImageSource source = ImageSources.open(root, Split.TRAIN);

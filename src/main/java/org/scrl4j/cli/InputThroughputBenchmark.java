@@ -45,20 +45,20 @@ public final class InputThroughputBenchmark implements Benchmark {
     if (config != null && data == null) {
       throw flags.error("--config needs --data DIR (the dataset root its training reads)");
     }
-    if (config != null) {
-      Config cfg = ConfigLoader.load(Path.of(config), List.of());
-      PretrainAugmentation augmentation =
-          new PretrainAugmentation(ExperimentSpec.augment(cfg), ExperimentSpec.boxes(cfg));
-      Map<String, Object> out = new LinkedHashMap<>();
-      out.put("config", config);
-      out.putAll(InputBenchmark.measureData(Path.of(data), augmentation,
-          flags.integer("batch", cfg.train().batchSizeTrain()), 2, flags.number("seconds", 20),
-          flags.integer("threads", 0)));
-      return out;
-    }
     if (data != null) {
-      return InputBenchmark.measureData(Path.of(data), flags.integer("batch", 32), 2,
-          flags.number("seconds", 20), flags.integer("threads", 0));
+      // the paper's 224 px augmentation and batch 32, or the config's augmentation, boxes and batch
+      PretrainAugmentation augmentation = PretrainAugmentation.defaults();
+      int batch = 32;
+      Map<String, Object> out = new LinkedHashMap<>();
+      if (config != null) {
+        Config cfg = ConfigLoader.load(Path.of(config), List.of());
+        augmentation = new PretrainAugmentation(ExperimentSpec.augment(cfg), ExperimentSpec.boxes(cfg));
+        batch = cfg.train().batchSizeTrain();
+        out.put("config", config);
+      }
+      out.putAll(InputBenchmark.measureData(Path.of(data), augmentation, flags.integer("batch", batch), 2,
+          flags.number("seconds", 20), flags.integer("threads", 0)));
+      return out;
     }
     Path work = Path.of(flags.optional("work", System.getProperty("java.io.tmpdir") + "/scrl4j-bench"));
     Files.createDirectories(work);

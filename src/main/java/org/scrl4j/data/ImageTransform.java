@@ -32,11 +32,11 @@ public interface ImageTransform {
   Map<String, Operand<?>> apply(Ops tf, Operand<TUint8> image, Operand<TInt64> seed);
 
   /**
-   * The batch's final tensors from the batched per-example outputs (each [batch, ...]), built once
-   * into the session's graph after batching. For per-image work that is many tiny ops: in the map
-   * function each op costs its overhead per image, here once per batch. The default returns the
-   * batch unchanged. The pipeline's own {@code label}, {@code index} and {@code position} pass
-   * through and must be kept.
+   * The batch's final tensors from the batched per-example outputs (each [batch, ...]), built into
+   * a second map function that runs on each batch. For per-image work that is many tiny ops: in
+   * the per-image map each op costs its overhead per image, here once per batch. The default
+   * returns the batch unchanged. The pipeline's own {@code label}, {@code index} and {@code
+   * position} pass through and must be kept (the same operands).
    */
   default Map<String, Operand<?>> finishBatch(Ops tf, Map<String, Operand<?>> batch) {
     return batch;

@@ -34,9 +34,10 @@ import org.tensorflow.types.family.TType;
  *   epoch's image list (fed, host-planned by {@link EpochPlan})
  *     -> ParallelMapDatasetV2( the source reads and decodes the record ({@link ImageSource#decode})
  *                              -> {@link ImageTransform} seeded by (seed, epoch, global index) )
- *     -> [IgnoreErrorsDataset when skipCorrupt] -> BatchDatasetV2 -> PrefetchDataset
+ *     -> [IgnoreErrorsDataset when skipCorrupt] -> BatchDatasetV2
+ *     -> ParallelMapDatasetV2( {@link ImageTransform#finishBatch}: the per-batch work ) -> PrefetchDataset
  *     -> MaxIntraOpParallelismDataset(1) -> PrivateThreadPoolDataset(parallel calls)
- *     -> IteratorV2 / MakeIterator / IteratorGetNext -> {@link ImageTransform#finishBatch}
+ *     -> IteratorV2 / MakeIterator / IteratorGetNext
  * </pre>
  *
  * The batch tensors ({@link #outputs()}) are graph operands for a direct connection to a training
@@ -141,25 +142,36 @@ public final class InputPipeline {
     }
     ds = tf.data.batchDataset(ds, tf.constant((long) options.batchSize()),
         tf.constant(options.training()), types, batchShapes);
-    ds = tf.data.prefetchDataset(ds, tf.constant((long) options.prefetchBatches()), types,
-        batchShapes);
+    // The transform's per-batch work (finishBatch) as a second map, over batches: it runs on the
+    // pipeline's threads, overlapped with the step like the per-image map, and stays on the CPU
+    // when the step is on a GPU.
+    List<String> finishedNames = new ArrayList<>();
+    List<Class<? extends TType>> finishedTypes = new ArrayList<>();
+    List<Shape> finishedShapes = new ArrayList<>();
+    ConcreteFunction finishFn = ConcreteFunction.create(ftf -> finishSignature(ftf, transform,
+        names, types, batchShapes, finishedNames, finishedTypes, finishedShapes));
+    ds = tf.data.parallelMapDataset(ds, List.of(), tf.constant((long) options.parallelCalls()),
+        finishFn, finishedTypes, finishedShapes, ParallelMapDataset.deterministic("true"),
+        ParallelMapDataset.preserveCardinality(true));
+    ds = tf.data.prefetchDataset(ds, tf.constant((long) options.prefetchBatches()), finishedTypes,
+        finishedShapes);
     // One thread per map call, each running its element's kernels inline: the map work is many
     // small per-image kernels, which the session's shared intra-op pool would split across cores
     // and hand between threads (measured on 2 cores, bench --what input, 3 alternating runs each:
     // 56-63 images/s with the shared pools, 67-70 with these two datasets). A private pool also
     // keeps the pipeline's threads off the pool the training step's kernels run on.
-    ds = tf.data.maxIntraOpParallelismDataset(ds, tf.constant(1L), types, batchShapes);
-    ds = tf.data.privateThreadPoolDataset(ds, tf.constant((long) options.parallelCalls()), types,
-        batchShapes);
-    ds = tf.data.optionsDataset(ds, WITHOUT_AUTOTUNE, types, batchShapes);
+    ds = tf.data.maxIntraOpParallelismDataset(ds, tf.constant(1L), finishedTypes, finishedShapes);
+    ds = tf.data.privateThreadPoolDataset(ds, tf.constant((long) options.parallelCalls()),
+        finishedTypes, finishedShapes);
+    ds = tf.data.optionsDataset(ds, WITHOUT_AUTOTUNE, finishedTypes, finishedShapes);
     // Resources need names unique in the process: an empty shared_name would make every pipeline
     // of a session share one iterator and one pair of counters.
     String unique = "scrl4j_input_" + INSTANCES.incrementAndGet();
-    Operand<? extends TType> iterator = tf.data.iterator(unique + "_iterator", "", types,
-        batchShapes);
+    Operand<? extends TType> iterator = tf.data.iterator(unique + "_iterator", "", finishedTypes,
+        finishedShapes);
     makeIterator = tf.data.makeIterator(ds, iterator);
-    List<org.tensorflow.Output<?>> next = tf.data.iteratorGetNext(iterator, types, batchShapes)
-        .components();
+    List<org.tensorflow.Output<?>> next = tf.data.iteratorGetNext(iterator, finishedTypes,
+        finishedShapes).components();
 
     // Book-keeping for skipCorrupt and explain(): the position of the newest batch's last image
     // and the images delivered so far, updated whenever a step consumes a batch.
@@ -168,7 +180,7 @@ public final class InputPipeline {
     Operand<? extends TType> countVar = tf.withName("delivered")
         .varHandleOp(TInt64.class, Shape.scalar(), VarHandleOp.sharedName(unique + "_count"));
     @SuppressWarnings("unchecked")
-    Operand<TInt64> batchPositions = (Operand<TInt64>) next.get(names.indexOf(POSITION));
+    Operand<TInt64> batchPositions = (Operand<TInt64>) next.get(finishedNames.indexOf(POSITION));
     Op trackLast = tf.assignVariableOp(lastVar, tf.max(batchPositions, tf.constant(0)));
     Op trackCount = tf.assignAddVariableOp(countVar,
         tf.size(batchPositions, TInt64.class));
@@ -178,20 +190,10 @@ public final class InputPipeline {
         .noOp();
     lastPosition = tf.readVariableOp(lastVar, TInt64.class);
     delivered = tf.readVariableOp(countVar, TInt64.class);
-    Map<String, Operand<?>> batched = new LinkedHashMap<>();
-    for (int i = 0; i < names.size(); i++) {
-      batched.put(names.get(i), next.get(i));
-    }
-    Map<String, Operand<?>> finished = transform.finishBatch(tf.withSubScope("batch"), batched);
-    for (String kept : List.of(LABEL, INDEX, POSITION)) {
-      if (finished.get(kept) != batched.get(kept)) {
-        throw new IllegalStateException("finishBatch must pass '" + kept + "' through");
-      }
-    }
     Ops tracked = tf.withControlDependencies(List.of(trackLast, trackCount));
     Map<String, Operand<?>> out = new LinkedHashMap<>();
-    for (Map.Entry<String, Operand<?>> e : finished.entrySet()) {
-      out.put(e.getKey(), tracked.withName(e.getKey()).identity(e.getValue()));
+    for (int i = 0; i < finishedNames.size(); i++) {
+      out.put(finishedNames.get(i), tracked.withName(finishedNames.get(i)).identity(next.get(i)));
     }
     outputs = Collections.unmodifiableMap(out);
   }
@@ -248,6 +250,38 @@ public final class InputPipeline {
     }
     sig.output(LABEL, label).output(INDEX, tf.identity(index))
         .output(POSITION, tf.identity(position));
+    return sig.build();
+  }
+
+  /**
+   * The batch map's function: the batched per-example outputs in, {@link
+   * ImageTransform#finishBatch}'s tensors out; their names, types and shapes are added to the
+   * three {@code finished} lists.
+   */
+  private static Signature finishSignature(Ops tf, ImageTransform transform, List<String> names,
+      List<Class<? extends TType>> types, List<Shape> shapes, List<String> finishedNames,
+      List<Class<? extends TType>> finishedTypes, List<Shape> finishedShapes) {
+    Signature.Builder sig = Signature.builder();
+    Map<String, Operand<?>> batch = new LinkedHashMap<>();
+    for (int i = 0; i < names.size(); i++) {
+      Placeholder<?> p = tf.placeholder(types.get(i), Placeholder.shape(shapes.get(i)));
+      batch.put(names.get(i), p);
+      sig.input(names.get(i), p);
+    }
+    Map<String, Operand<?>> finished = transform.finishBatch(tf, batch);
+    for (String kept : List.of(LABEL, INDEX, POSITION)) {
+      if (finished.get(kept) != batch.get(kept)) {
+        throw new IllegalStateException("finishBatch must pass '" + kept + "' through");
+      }
+    }
+    for (Map.Entry<String, Operand<?>> e : finished.entrySet()) {
+      Operand<?> o = e.getValue();
+      finishedNames.add(e.getKey());
+      finishedTypes.add(o.type());
+      finishedShapes.add(o.shape());
+      // A function output that is one of its inputs needs a node of its own.
+      sig.output(e.getKey(), batch.containsValue(o) ? tf.identity(o) : o);
+    }
     return sig.build();
   }
 

@@ -2,6 +2,8 @@ package org.scrl4j.data;
 
 import org.scrl4j.data.augment.AugmentParams;
 import org.scrl4j.data.augment.AugmentedView;
+import org.scrl4j.data.augment.DrawnView;
+import org.scrl4j.data.augment.PhotometricAugment;
 import org.scrl4j.data.augment.RandomStreams;
 import org.scrl4j.data.augment.ViewTransforms;
 import org.scrl4j.data.boxes.BoxGenerator;
@@ -43,8 +45,11 @@ public final class PretrainAugmentation {
     return boxes;
   }
 
-  /** Both views of one image and the random numbers its boxes are made from. */
-  public record Views(AugmentedView view1, AugmentedView view2, Operand<TFloat64> boxDraws) {}
+  /**
+   * Both views of one image as the per-image part leaves them (for the simclr type still to be
+   * finished on a batch, {@link DrawnView}) and the random numbers its boxes are made from.
+   */
+  public record Views(DrawnView view1, DrawnView view2, Operand<TFloat64> boxDraws) {}
 
   /**
    * @param image uint8 [h, w, 3], any h, w >= 1
@@ -52,16 +57,18 @@ public final class PretrainAugmentation {
    */
   public PretrainSample apply(Ops tf, Operand<TUint8> image, Operand<TInt64> seed) {
     Views v = views(tf, image, seed);
-    BoxPair pair = BoxGenerator.fromDraws(tf, boxes, v.view1().crop(), v.view1().flipped(),
-        v.view2().crop(), v.view2().flipped(), v.boxDraws());
-    return new PretrainSample(v.view1().image(), v.view2().image(), v.view1().crop(),
-        v.view2().crop(), v.view1().flipped(), v.view2().flipped(), pair.boxes1(), pair.boxes2(),
-        pair.valid());
+    AugmentedView v1 = v.view1().finish(tf, augment, 1);
+    AugmentedView v2 = v.view2().finish(tf, augment, 2);
+    BoxPair pair = BoxGenerator.fromDraws(tf, boxes, v1.crop(), v1.flipped(),
+        v2.crop(), v2.flipped(), v.boxDraws());
+    return new PretrainSample(v1.image(), v2.image(), v1.crop(), v2.crop(), v1.flipped(),
+        v2.flipped(), pair.boxes1(), pair.boxes2(), pair.valid());
   }
 
   /**
-   * The views and the box draws of {@link #apply}, without the boxes: a pipeline makes those
-   * for a whole batch at once ({@link BoxGenerator#fromBatchDraws}), with the same result.
+   * The views and the box draws of {@link #apply}, without the boxes and the views' photometric
+   * half: a pipeline does those for a whole batch at once ({@link BoxGenerator#fromBatchDraws},
+   * {@link PhotometricAugment#apply}), from the same draws.
    */
   public Views views(Ops tf, Operand<TUint8> image, Operand<TInt64> seed) {
     RandomStreams streams = new RandomStreams(tf, seed, 3);
@@ -69,25 +76,29 @@ public final class PretrainAugmentation {
     Operand<TInt64> seed2 = streams.nextSeed();
     Operand<TInt64> boxSeed = streams.nextSeed();
     int s = augment.inputSize();
-    AugmentedView v1;
-    AugmentedView v2;
+    DrawnView v1;
+    DrawnView v2;
     switch (augment.type()) {
       case SIMCLR -> {
-        v1 = ViewTransforms.simclr(tf, image, seed1, augment, 1);
-        v2 = ViewTransforms.simclr(tf, image, seed2, augment, 2);
+        v1 = ViewTransforms.simclrDrawn(tf, image, seed1, augment, 1);
+        v2 = ViewTransforms.simclrDrawn(tf, image, seed2, augment, 2);
       }
       case SIMPLE -> {
-        v1 = ViewTransforms.simple(tf, image, seed1, s, augment.cropScaleMin(),
-            augment.cropScaleMax(), augment.flipProb());
-        v2 = ViewTransforms.simple(tf, image, seed2, s, augment.cropScaleMin(),
-            augment.cropScaleMax(), augment.flipProb());
+        v1 = finished(ViewTransforms.simple(tf, image, seed1, s, augment.cropScaleMin(),
+            augment.cropScaleMax(), augment.flipProb()));
+        v2 = finished(ViewTransforms.simple(tf, image, seed2, s, augment.cropScaleMin(),
+            augment.cropScaleMax(), augment.flipProb()));
       }
       case NONE -> {
-        v1 = ViewTransforms.center(tf, image, s);
+        v1 = finished(ViewTransforms.center(tf, image, s));
         v2 = v1;
       }
       default -> throw new IllegalStateException(augment.type().toString());
     }
     return new Views(v1, v2, BoxGenerator.draws(tf, boxes, boxSeed));
+  }
+
+  private static DrawnView finished(AugmentedView v) {
+    return new DrawnView(v.image(), v.crop(), v.flipped(), null);
   }
 }

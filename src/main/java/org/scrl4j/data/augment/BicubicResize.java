@@ -35,25 +35,28 @@ import org.tensorflow.types.family.TNumber;
  */
 public final class BicubicResize {
   private static final int[] SWAP_HW = {1, 0, 2};
+  private static final int[] SWAP_HW_BATCH = {0, 2, 1, 3};
 
   private BicubicResize() {}
 
   /**
-   * Resizes one HWC uint8 image to {@code size} = (height, width) (int32 [2]), horizontally first
-   * and then vertically, each pass stored as uint8 like PIL's.
+   * Resizes one HWC image, or each image of an NHWC batch, on the 0..255 scale to {@code size} =
+   * (height, width) (int32 [2]), horizontally first and then vertically, each pass stored as uint8
+   * like PIL's. A batch is resampled image by image with the same weights and sums.
    */
   public static Operand<TUint8> resize(Ops tf, Operand<? extends TNumber> image, Operand<TInt32> size) {
     Operand<TInt32> height = tf.gather(size, tf.constant(0), tf.constant(0));
     Operand<TInt32> width = tf.gather(size, tf.constant(1), tf.constant(0));
-    Operand<TUint8> wide = tf.linalg.transpose(rowPass(tf, tf.linalg.transpose(image, tf.constant(SWAP_HW)), width),
-        tf.constant(SWAP_HW));
+    Operand<TInt32> swap = tf.constant(isBatch(image) ? SWAP_HW_BATCH : SWAP_HW);
+    Operand<TUint8> wide = tf.linalg.transpose(rowPass(tf, tf.linalg.transpose(image, swap), width), swap);
     return rowPass(tf, wide, height);
   }
 
-  /** Resize of a uint8 image to a size known when the graph is built (keeps the static shape). */
+  /** Resize to a size known when the graph is built (keeps the static shape). */
   public static Operand<TUint8> resize(Ops tf, Operand<? extends TNumber> image, int height, int width) {
     Operand<TUint8> out = resize(tf, image, tf.constant(new int[] {height, width}));
-    return tf.ensureShape(out, Shape.of(height, width, channels(image)));
+    Shape hwc = Shape.of(height, width, channels(image));
+    return tf.ensureShape(out, isBatch(image) ? Shape.of(image.shape().get(0)).append(hwc) : hwc);
   }
 
   /**
@@ -72,11 +75,14 @@ public final class BicubicResize {
    */
   private static Operand<TUint8> rowPass(Ops tf, Operand<? extends TNumber> image, Operand<TInt32> outHeight) {
     Operand<TInt32> shape = tf.shape(image);
-    Operand<TInt32> h = tf.gather(shape, tf.constant(0), tf.constant(0));
-    Operand<TInt32> w = tf.gather(shape, tf.constant(1), tf.constant(0));
-    Operand<TInt32> c = tf.gather(shape, tf.constant(2), tf.constant(0));
+    boolean batch = isBatch(image);
+    int first = batch ? 1 : 0;
     Operand<TInt32> one = tf.constant(1);
-    Operand<? extends TNumber> rows = tf.reshape(image, tf.stack(List.of(one, h, one, tf.math.mul(w, c))));
+    Operand<TInt32> n = batch ? tf.gather(shape, tf.constant(0), tf.constant(0)) : one;
+    Operand<TInt32> h = tf.gather(shape, tf.constant(first), tf.constant(0));
+    Operand<TInt32> w = tf.gather(shape, tf.constant(first + 1), tf.constant(0));
+    Operand<TInt32> c = tf.gather(shape, tf.constant(first + 2), tf.constant(0));
+    Operand<? extends TNumber> rows = tf.reshape(image, tf.stack(List.of(n, h, one, tf.math.mul(w, c))));
     Operand<TFloat32> scale = tf.math.div(tf.dtypes.cast(outHeight, TFloat32.class), tf.dtypes.cast(h, TFloat32.class));
     Operand<TFloat32> resampled =
         tf.image.scaleAndTranslate(
@@ -87,12 +93,18 @@ public final class BicubicResize {
             ScaleAndTranslate.kernelType("keyscubic"),
             ScaleAndTranslate.antialias(true));
     Operand<TFloat32> stored = tf.clipByValue(tf.math.round(resampled), tf.constant(0f), tf.constant(255f));
-    return tf.reshape(tf.dtypes.cast(stored, TUint8.class), tf.stack(List.of(outHeight, w, c)));
+    List<Operand<TInt32>> outShape = batch ? List.of(n, outHeight, w, c) : List.of(outHeight, w, c);
+    return tf.reshape(tf.dtypes.cast(stored, TUint8.class), tf.stack(outShape));
   }
 
-  /** The static channel count of an HWC image, or {@link Shape#UNKNOWN_SIZE}. */
+  private static boolean isBatch(Operand<?> image) {
+    return image.shape().numDimensions() == 4;
+  }
+
+  /** The static channel count of an HWC image or NHWC batch, or {@link Shape#UNKNOWN_SIZE}. */
   static long channels(Operand<?> image) {
     Shape s = image.shape();
-    return s.numDimensions() == 3 ? s.get(2) : Shape.UNKNOWN_SIZE;
+    int rank = s.numDimensions();
+    return rank == 3 || rank == 4 ? s.get(rank - 1) : Shape.UNKNOWN_SIZE;
   }
 }

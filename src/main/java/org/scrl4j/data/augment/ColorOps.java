@@ -1,6 +1,7 @@
 package org.scrl4j.data.augment;
 
 import java.util.Arrays;
+import java.util.List;
 import org.tensorflow.Operand;
 import org.tensorflow.op.Ops;
 import org.tensorflow.types.TBool;
@@ -9,7 +10,8 @@ import org.tensorflow.types.TInt32;
 import org.tensorflow.types.TUint8;
 
 /**
- * Photometric ops on one HWC float image in [0, 1], with torchvision's tensor semantics.
+ * Photometric ops on float images in [0, 1], one HWC image or an NHWC batch, with torchvision's
+ * tensor semantics. A factor is a scalar, or [n, 1, 1, 1] for a per-image factor on a batch.
  *
  * <p>The greyscale weights are ITU-R 601-2 (0.299, 0.587, 0.114): the original runs these ops on
  * PIL images, whose "L" conversion uses them; torchvision's tensor path uses 0.2989 for red, a
@@ -75,14 +77,16 @@ public final class ColorOps {
 
   private static Operand<TFloat32> rowwise(Ops tf, Operand<TFloat32> x, float[] c,
       java.util.function.BinaryOperator<Operand<TFloat32>> op) {
-    if (x.shape().numDimensions() != 3) {
+    int rank = x.shape().numDimensions();
+    if (rank < 3) {
       return op.apply(x, tf.constant(c));
     }
+    // [..., h, w, 3] viewed as rows of 3 w values: [h, 3 w] for one image, [n h, 3 w] for a batch.
     Operand<TInt32> shape = shapeOf(tf, x, -1);
-    Operand<TInt32> w = tf.slice(shape, tf.constant(new int[] {1}), tf.constant(new int[] {1}));
-    Operand<TInt32> h = tf.slice(shape, tf.constant(new int[] {0}), tf.constant(new int[] {1}));
-    Operand<TFloat32> rows = tf.reshape(x,
-        tf.concat(Arrays.asList(h, tf.math.mul(w, tf.constant(new int[] {3}))), tf.constant(0)));
+    Operand<TInt32> w = tf.slice(shape, tf.constant(new int[] {rank - 2}), tf.constant(new int[] {1}));
+    Operand<TFloat32> rows = tf.reshape(x, tf.concat(
+        Arrays.asList(tf.constant(new int[] {-1}), tf.math.mul(w, tf.constant(new int[] {3}))),
+        tf.constant(0)));
     Operand<TFloat32> out = op.apply(rows, tf.tile(tf.constant(c), w));
     return tf.reshape(out, shape);
   }
@@ -111,7 +115,7 @@ public final class ColorOps {
     return clip01(tf, tf.math.mul(factor, image));
   }
 
-  /** Blends with the mean of the greyscale image (one scalar for the whole image). */
+  /** Blends with the mean of the greyscale image (one value per image). */
   public static Operand<TFloat32> contrast(Ops tf, Operand<TFloat32> image, Operand<TFloat32> factor) {
     return blend(tf, image, greyMean(tf, image), factor);
   }
@@ -121,9 +125,73 @@ public final class ColorOps {
     return blend(tf, image, grayscale(tf, image), factor);
   }
 
-  /** Rotates the hue by {@code shift} turns (in [-0.5, 0.5]) in HSV space. */
+  /**
+   * Rotates the hue by {@code shift} turns (in [-0.5, 0.5]) in HSV space, h = (h + shift) mod 1:
+   * one scalar shift with TensorFlow's fused AdjustHue, per-image shifts ([n, 1, 1, 1] on a
+   * batch) with {@link #hueByImage}.
+   */
   public static Operand<TFloat32> hue(Ops tf, Operand<TFloat32> image, Operand<TFloat32> shift) {
-    return clip01(tf, tf.image.adjustHue(image, shift));
+    if (shift.shape().numDimensions() == 0) {
+      return clip01(tf, tf.image.adjustHue(image, shift));
+    }
+    return hueByImage(tf, image, shift);
+  }
+
+  /**
+   * torchvision's adjust_hue on float images, its RGB -> HSV, h = (h + shift) mod 1, HSV -> RGB,
+   * step by step in elementwise ops, so the shift can differ per image (AdjustHue takes one
+   * scalar; RGBToHSV/HSVToRGB cost about 6 ms per 224 px image here, bench --what input). A pixel
+   * with equal channels (saturation 0) comes back exactly, as with AdjustHue.
+   */
+  static Operand<TFloat32> hueByImage(Ops tf, Operand<TFloat32> image, Operand<TFloat32> shift) {
+    List<Operand<TFloat32>> rgb = new java.util.ArrayList<>();
+    tf.split(tf.constant(-1), image, 3L).forEach(rgb::add);
+    Operand<TFloat32> r = rgb.get(0);
+    Operand<TFloat32> g = rgb.get(1);
+    Operand<TFloat32> b = rgb.get(2);
+    Operand<TFloat32> one = tf.constant(1f);
+    Operand<TFloat32> maxc = tf.math.maximum(tf.math.maximum(r, g), b);
+    Operand<TFloat32> minc = tf.math.minimum(tf.math.minimum(r, g), b);
+    Operand<TBool> grey = tf.math.equal(maxc, minc);
+    Operand<TFloat32> cr = tf.math.sub(maxc, minc);
+    Operand<TFloat32> s = tf.math.div(cr, tf.select(grey, tf.onesLike(maxc), maxc));
+    Operand<TFloat32> crDivisor = tf.select(grey, tf.onesLike(cr), cr);
+    Operand<TFloat32> rc = tf.math.div(tf.math.sub(maxc, r), crDivisor);
+    Operand<TFloat32> gc = tf.math.div(tf.math.sub(maxc, g), crDivisor);
+    Operand<TFloat32> bc = tf.math.div(tf.math.sub(maxc, b), crDivisor);
+    Operand<TBool> rMax = tf.math.equal(maxc, r);
+    Operand<TBool> gMax = tf.math.logicalAnd(tf.math.equal(maxc, g), tf.math.logicalNot(rMax));
+    Operand<TFloat32> h = tf.select(rMax, tf.math.sub(bc, gc),
+        tf.select(gMax, tf.math.add(tf.constant(2f), tf.math.sub(rc, bc)),
+            tf.math.add(tf.constant(4f), tf.math.sub(gc, rc))));
+    h = tf.math.floorMod(tf.math.add(tf.math.div(h, tf.constant(6f)), one), one);
+    h = tf.math.floorMod(tf.math.add(h, shift), one);
+    Operand<TFloat32> h6 = tf.math.mul(h, tf.constant(6f));
+    Operand<TFloat32> sector = tf.math.floor(h6);
+    Operand<TFloat32> f = tf.math.sub(h6, sector);
+    sector = tf.math.floorMod(sector, tf.constant(6f));
+    Operand<TFloat32> v = maxc;
+    Operand<TFloat32> p = clip01(tf, tf.math.mul(v, tf.math.sub(one, s)));
+    Operand<TFloat32> q = clip01(tf, tf.math.mul(v, tf.math.sub(one, tf.math.mul(s, f))));
+    Operand<TFloat32> t = clip01(tf, tf.math.mul(v, tf.math.sub(one, tf.math.mul(s, tf.math.sub(one, f)))));
+    List<Operand<TBool>> in = new java.util.ArrayList<>();
+    for (int k = 0; k < 5; k++) {
+      in.add(tf.math.equal(sector, tf.constant((float) k)));
+    }
+    Operand<TFloat32> outR = bySector(tf, in, List.of(v, q, p, p, t, v));
+    Operand<TFloat32> outG = bySector(tf, in, List.of(t, v, v, q, p, p));
+    Operand<TFloat32> outB = bySector(tf, in, List.of(p, p, t, v, v, q));
+    return clip01(tf, tf.concat(Arrays.asList(outR, outG, outB), tf.constant(-1)));
+  }
+
+  /** choices[sector]: in.get(k) says sector == k for k < 5; otherwise the sixth. */
+  private static Operand<TFloat32> bySector(Ops tf, List<Operand<TBool>> in,
+      List<Operand<TFloat32>> choices) {
+    Operand<TFloat32> out = choices.get(5);
+    for (int k = 4; k >= 0; k--) {
+      out = tf.select(in.get(k), choices.get(k), out);
+    }
+    return out;
   }
 
   /** Inverts pixels at or above 128/255. */
@@ -148,7 +216,11 @@ public final class ColorOps {
     return tf.clipByValue(x, tf.constant(0f), tf.constant(1f));
   }
 
+  /** The mean of each image's luma, kept as [1, 1, 1] (one image) or [n, 1, 1, 1] (a batch). */
   static Operand<TFloat32> greyMean(Ops tf, Operand<TFloat32> image) {
-    return tf.math.mean(grayscale(tf, image), tf.constant(new int[] {0, 1, 2}));
+    int rank = image.shape().numDimensions();
+    int[] axes = rank == 4 ? new int[] {1, 2, 3} : new int[] {0, 1, 2};
+    return tf.math.mean(grayscale(tf, image), tf.constant(axes),
+        org.tensorflow.op.math.Mean.keepDims(true));
   }
 }

@@ -1,5 +1,7 @@
 package org.scrl4j.data.augment;
 
+import java.util.ArrayList;
+import java.util.List;
 import org.tensorflow.Operand;
 import org.tensorflow.op.Ops;
 import org.tensorflow.types.TBool;
@@ -12,44 +14,56 @@ import org.tensorflow.types.TUint8;
 /**
  * The original's default "blur": with probability p, pick f uniformly from {1.1, 1.2, 1.5},
  * bicubic-resize down to (h // f, w // f), then back up to (h, w). Cheaper than a Gaussian and what
- * the published numbers were trained with.
+ * the published numbers were trained with. Drawn per image ({@link #draw}), applied to one image
+ * or a batch ({@link #apply}).
  */
 public final class ResizeBlur {
   public static final double[] FACTORS = {1.1, 1.2, 1.5};
+  /** The level of an image that is not blurred. */
+  static final int NONE = FACTORS.length;
 
   private ResizeBlur() {}
 
   /**
-   * @param image HWC float, statically size x size
+   * One image's draw: int32 scalar, the index of its factor in {@link #FACTORS}, or {@link #NONE}.
+   *
    * @param seed int64 [2]
    */
-  public static Operand<TFloat32> apply(
-      Ops tf, Operand<TFloat32> image, int size, Operand<TInt64> seed, double p) {
+  public static Operand<TInt32> draw(Ops tf, Operand<TInt64> seed, double p) {
     Operand<TFloat64> u = RandomStreams.uniform(tf, seed, 2); // apply, level
-    int[] downSizes = new int[FACTORS.length];
-    for (int i = 0; i < FACTORS.length; i++) {
-      downSizes[i] = pythonFloorDiv(size, FACTORS[i]);
-    }
     Operand<TInt32> level =
         tf.dtypes.cast(
             RandomResizedCrop.uniformInt(
                 tf, tf.gather(u, tf.constant(1), tf.constant(0)), tf.constant((double) FACTORS.length)),
             TInt32.class);
-    Operand<TInt32> down = tf.gather(tf.constant(downSizes), level, tf.constant(0));
     if (p >= 1) {
-      return blur(tf, image, down, size);
+      return level;
     }
     Operand<TBool> applied =
         tf.math.less(tf.gather(u, tf.constant(0), tf.constant(0)), tf.constant(p));
-    return ImageBranches.when(tf, applied, image, java.util.List.of(down),
-        (ftf, x, a) -> blur(ftf, x, ImageBranches.<TInt32>arg(a, 0), size));
+    return ScalarSelect.of(tf, applied, level, tf.constant(NONE));
+  }
+
+  /**
+   * Blurs one HWC image or each image of an NHWC batch, in [0, 1] and statically size x size, at
+   * its drawn level.
+   *
+   * @param levels int32 scalar for one image, [n] for a batch
+   */
+  public static Operand<TFloat32> apply(Ops tf, Operand<TFloat32> images, Operand<TInt32> levels,
+      int size) {
+    List<Branches.Branch> branches = new ArrayList<>();
+    for (double f : FACTORS) {
+      int down = pythonFloorDiv(size, f);
+      branches.add((ftf, x, none) -> blur(ftf, x, down, size));
+    }
+    branches.add(Branches.IDENTITY);
+    return Branches.oneOf(tf, levels, images, List.of(), branches);
   }
 
   /** Bicubic down to down x down, then back up to size x size, in uint8 as PIL does. */
-  private static Operand<TFloat32> blur(Ops tf, Operand<TFloat32> image, Operand<TInt32> down,
-      int size) {
-    Operand<TUint8> small = BicubicResize.resize(tf, tf.math.mul(image, tf.constant(255f)),
-        tf.stack(java.util.Arrays.asList(down, down)));
+  private static Operand<TFloat32> blur(Ops tf, Operand<TFloat32> images, int down, int size) {
+    Operand<TUint8> small = BicubicResize.resize(tf, tf.math.mul(images, tf.constant(255f)), down, down);
     return ColorOps.toUnit(tf, BicubicResize.resize(tf, small, size, size));
   }
 

@@ -29,25 +29,21 @@ public final class ViewTransforms {
    */
   public static AugmentedView simclr(
       Ops tf, Operand<TUint8> image, Operand<TInt64> seed, AugmentParams p, int view) {
+    return simclrDrawn(tf, image, seed, p, view).finish(tf, p, view);
+  }
+
+  /**
+   * The per-image part of {@link #simclr}: the crop, resized and flipped, in [0, 1], and the draws
+   * of the photometric half, which {@link PhotometricAugment#apply} applies to a batch of them.
+   */
+  public static DrawnView simclrDrawn(
+      Ops tf, Operand<TUint8> image, Operand<TInt64> seed, AugmentParams p, int view) {
     RandomStreams streams = new RandomStreams(tf, seed, 6);
     CroppedView base =
         cropAndFlip(tf, image, streams, p.inputSize(), p.cropScaleMin(),
             p.cropScaleMax(), p.flipProb());
-    Operand<TFloat32> x =
-        ColorJitter.apply(tf, base.pixels, streams.nextSeed(), p.jitterProb(), p.brightness(),
-            p.contrast(), p.saturation(), p.hue());
-    x = maybe(tf, streams.uniform(), p.grayscaleProb(), x,
-        (ftf, v, none) -> ColorOps.grayscale3(ftf, v));
-    Operand<TInt64> blurSeed = streams.nextSeed();
-    if (p.blurProb(view) > 0) {
-      x = ResizeBlur.apply(tf, x, p.inputSize(), blurSeed, p.blurProb(view));
-    }
-    Operand<TFloat64> solarizeDraw = streams.uniform();
-    if (p.solarizeProb(view) > 0) {
-      x = maybe(tf, solarizeDraw, p.solarizeProb(view), x,
-          (ftf, v, none) -> ColorOps.solarize(ftf, v));
-    }
-    return new AugmentedView(ColorOps.normalize(tf, x), base.crop, base.flipped);
+    return new DrawnView(base.pixels, base.crop, base.flipped,
+        PhotometricAugment.draw(tf, streams, p, view));
   }
 
   /** Random resized crop (area in [scaleMin, scaleMax]) and flip, normalised. */
@@ -144,18 +140,6 @@ public final class ViewTransforms {
     Operand<TBool> flipped = coin(tf, streams.uniform(), flipProb);
     x = ScalarSelect.of(tf, flipped, tf.reverse(x, tf.constant(new int[] {1})), x);
     return new CroppedView(x, crop, flipped);
-  }
-
-  /** {@code change(x)} when the draw is below p, else x; only the image used is computed. */
-  private static Operand<TFloat32> maybe(
-      Ops tf, Operand<TFloat64> u, double p, Operand<TFloat32> x, ImageBranches.Branch change) {
-    if (p <= 0) {
-      return x;
-    }
-    if (p >= 1) {
-      return change.apply(tf, x, java.util.List.of());
-    }
-    return ImageBranches.when(tf, coin(tf, u, p), x, java.util.List.of(), change);
   }
 
   /** u[] < p for a one-element uniform draw, as a scalar bool. */

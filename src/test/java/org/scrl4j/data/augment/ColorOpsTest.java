@@ -31,12 +31,30 @@ class ColorOpsTest {
     assertTrue(vsGolden("hue_-0.1", (tf, x) -> ColorOps.hue(tf, x, tf.constant(-0.1f))) < 1e-5);
   }
 
+  /** The per-image hue of a batch, on a batch of one with the shift as [1, 1, 1, 1]. */
+  @Test
+  void hueByImageMatchesTorchvisionAndKeepsGreyPixels() {
+    for (float shift : new float[] {0.07f, -0.1f}) {
+      double d = vsGolden("hue_" + shift, (tf, x) -> asOneImageBatch(tf, x, batch ->
+          ColorOps.hueByImage(tf, batch, tf.constant(new float[][][][] {{{{shift}}}}))));
+      assertTrue(d < 1e-5, "hue " + shift + " differs by " + d);
+    }
+    float[] grey = {0f, 0f, 0f, 0.3f, 0.3f, 0.3f, 1f, 1f, 1f, 0.7f, 0.7f, 0.7f};
+    TfRun.Value g = TfRun.run(tf -> List.of(ColorOps.hueByImage(tf,
+        tf.reshape(tf.constant(grey), tf.constant(new int[] {2, 1, 2, 3})),
+        tf.reshape(tf.constant(new float[] {0.25f, -0.4f}), tf.constant(new int[] {2, 1, 1, 1}))))).get(0);
+    for (int i = 0; i < grey.length; i++) {
+      assertEquals(grey[i], g.data()[i], 0.0, "grey value " + i);
+    }
+  }
+
   @Test
   void jitterInFixedOrderMatchesTorchvisionComposition() {
     for (int[] order : new int[][] {{0, 1, 2, 3}, {3, 2, 1, 0}, {2, 0, 3, 1}}) {
       String name = "jitter_" + order[0] + order[1] + order[2] + order[3];
-      double d = vsGolden(name, (tf, x) -> ColorJitter.inOrder(tf, x, tf.constant(order),
-          tf.constant(1.25f), tf.constant(0.65f), tf.constant(1.15f), tf.constant(-0.08f)));
+      double d = vsGolden(name, (tf, x) -> asOneImageBatch(tf, x, batch -> ColorJitter.apply(tf,
+          batch, new ColorJitter.Draws(tf.constant(new int[][] {order}),
+              tf.constant(new float[][] {{1.25f, 0.65f, 1.15f, -0.08f}})))));
       assertTrue(d < 5 * TOL, name + " differs by " + d);
     }
   }
@@ -69,11 +87,21 @@ class ColorOpsTest {
     int n = 400;
     List<List<TfRun.Value>> runs = TfRun.runSeeds(n, (tf, seed) -> {
       Operand<TFloat32> x = TfRun.unitImage(tf, 4, 4, 5);
-      Operand<TFloat32> y = ColorJitter.apply(tf, x, seed, 0.8, 0.4, 0.4, 0.2, 0.1);
+      ColorJitter.Draws d = ColorJitter.draw(tf, seed, 0.8, 0.4, 0.4, 0.2, 0.1);
+      Operand<TFloat32> y = asOneImageBatch(tf, x, batch -> ColorJitter.apply(tf, batch,
+          new ColorJitter.Draws(tf.expandDims(d.stages(), tf.constant(0)),
+              tf.expandDims(d.factors(), tf.constant(0)))));
       return List.of(tf.reduceMax(tf.math.abs(tf.math.sub(y, x)), tf.constant(new int[] {0, 1, 2})));
     });
     long applied = runs.stream().filter(r -> r.get(0).get(0) > 1e-6).count();
     // Binomial(400, 0.8): sd = 8; 5 sd bounds.
     assertEquals(0.8 * n, applied, 40);
+  }
+
+  /** A batched op on one HWC image: the image as a batch of one, and the result back. */
+  static Operand<TFloat32> asOneImageBatch(Ops tf, Operand<TFloat32> image,
+      java.util.function.UnaryOperator<Operand<TFloat32>> batched) {
+    return tf.squeeze(batched.apply(tf.expandDims(image, tf.constant(0))),
+        org.tensorflow.op.core.Squeeze.axis(List.of(0L)));
   }
 }

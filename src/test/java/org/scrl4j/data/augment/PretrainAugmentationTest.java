@@ -177,8 +177,10 @@ class PretrainAugmentationTest {
     AugmentParams p = AugmentParams.defaults().withInputSize(32);
     List<List<TfRun.Value>> runs = TfRun.runSeeds(n, (tf, seed) -> {
       Operand<TFloat32> x = ColorOps.toUnit(tf, TfRun.image(tf, 32, 32, 6));
-      Operand<TFloat32> blurred = ResizeBlur.apply(tf, x, 32, seed, 0.1);
-      Operand<TFloat32> always = ResizeBlur.apply(tf, x, 32, seed, 1.0);
+      Operand<TFloat32> blurred = ColorOpsTest.asOneImageBatch(tf, x, batch -> ResizeBlur.apply(tf,
+          batch, tf.expandDims(ResizeBlur.draw(tf, seed, 0.1), tf.constant(0)), 32));
+      Operand<TFloat32> always = ColorOpsTest.asOneImageBatch(tf, x, batch -> ResizeBlur.apply(tf,
+          batch, tf.expandDims(ResizeBlur.draw(tf, seed, 1.0), tf.constant(0)), 32));
       List<Operand<?>> out = new ArrayList<>();
       out.add(tf.reduceMax(tf.math.abs(tf.math.sub(blurred, x)), tf.constant(new int[] {0, 1, 2})));
       out.add(tf.reduceMax(tf.math.abs(tf.math.sub(always, x)), tf.constant(new int[] {0, 1, 2})));

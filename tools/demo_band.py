@@ -2,7 +2,7 @@
 """The demo's expected curves: a band over seeds of the per-epoch mean training loss, and of the
 probe's top-1, read from the TensorBoard scalars (every step) and log_result.txt of demo run folders.
 
-  /usr/bin/python3 tools/demo_band.py --out band.json [--png band.png] RUN_DIR... [--early RUN_DIR...]
+  /usr/bin/python3 tools/demo_band.py --out band.json [--png band.png] [--command TEXT] RUN_DIR... [--early RUN_DIR...]
   /usr/bin/python3 tools/demo_band.py --update band.json --out band.json --early RUN_DIR...
 
 Each RUN_DIR is one seed's run folder (runs/demo_fashion_mnist_000 of `tools/scrl demo --seed=S`).
@@ -164,6 +164,7 @@ def main():
     ap.add_argument('runs', nargs='*', help='full runs of the config, one per seed')
     ap.add_argument('--out', required=True)
     ap.add_argument('--png')
+    ap.add_argument('--command', help='how the runs were made (machine, date), kept in the JSON')
     ap.add_argument('--update', help='a band.json to extend with --early runs instead of full runs')
     ap.add_argument('--early', nargs='*', default=[],
                     help='runs of the same config stopped early (train/stop_at_epoch=2): more samples'
@@ -193,6 +194,8 @@ def main():
         'epoch_mean_loss': {str(e): stats([c[e] for c in curves]) for e in epochs},
         'per_run_epoch_mean_loss': [[c[e] for e in epochs] for c in curves],
     }
+    if a.command:
+        band['command'] = a.command
     if a.early:
         early_band(band, a.early)
     tops = [probe_top1(r) for r in a.runs]

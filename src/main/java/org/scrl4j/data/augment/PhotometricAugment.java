@@ -98,7 +98,7 @@ public final class PhotometricAugment {
       x = Branches.when(tf, draws.grey(), x, List.of(), (ftf, v, none) -> ColorOps.grayscale3(ftf, v));
     }
     if (p.blurProb(view) > 0) {
-      x = ResizeBlur.apply(tf, x, draws.blurLevel(), p.inputSize());
+      x = ResizeBlur.apply(tf, x, draws.blurLevel(), p.inputSize(), p.blurProb(view) >= 1);
     }
     if (p.solarizeProb(view) > 0) {
       x = Branches.when(tf, draws.solarize(), x, List.of(), (ftf, v, none) -> ColorOps.solarize(ftf, v));

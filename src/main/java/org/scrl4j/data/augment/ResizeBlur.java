@@ -49,21 +49,37 @@ public final class ResizeBlur {
    * its drawn level.
    *
    * @param levels int32 scalar for one image, [n] for a batch
+   * @param always the blur probability is 1 (no level is {@link #NONE})
    */
   public static Operand<TFloat32> apply(Ops tf, Operand<TFloat32> images, Operand<TInt32> levels,
-      int size) {
+      int size, boolean always) {
+    int[] downs = new int[FACTORS.length];
+    for (int i = 0; i < FACTORS.length; i++) {
+      downs[i] = pythonFloorDiv(size, FACTORS[i]);
+    }
+    if (levels.shape().numDimensions() == 0) {
+      // One image: one resize chain whose size is data, as a branch only when the blur may not apply.
+      Branches.Branch blur = (ftf, x, a) -> blur(ftf, x, ftf.gather(ftf.constant(downs),
+          Branches.<TInt32>arg(a, 0), ftf.constant(0)), size);
+      if (always) {
+        return blur.apply(tf, images, List.of(levels));
+      }
+      Operand<TBool> applied = tf.math.less(levels, tf.constant(NONE));
+      return Branches.when(tf, applied, images, List.of(tf.math.minimum(levels, tf.constant(NONE - 1))), blur);
+    }
     List<Branches.Branch> branches = new ArrayList<>();
-    for (double f : FACTORS) {
-      int down = pythonFloorDiv(size, f);
-      branches.add((ftf, x, none) -> blur(ftf, x, down, size));
+    for (int down : downs) {
+      branches.add((ftf, x, none) -> blur(ftf, x, ftf.constant(new int[] {down, down}), size));
     }
     branches.add(Branches.IDENTITY);
     return Branches.oneOf(tf, levels, images, List.of(), branches);
   }
 
-  /** Bicubic down to down x down, then back up to size x size, in uint8 as PIL does. */
-  private static Operand<TFloat32> blur(Ops tf, Operand<TFloat32> images, int down, int size) {
-    Operand<TUint8> small = BicubicResize.resize(tf, tf.math.mul(images, tf.constant(255f)), down, down);
+  /** Bicubic down to (down) = int32 [2] or scalar, then back up to size x size, in uint8 as PIL does. */
+  private static Operand<TFloat32> blur(Ops tf, Operand<TFloat32> images, Operand<TInt32> down,
+      int size) {
+    Operand<TInt32> hw = down.shape().numDimensions() == 0 ? tf.stack(List.of(down, down)) : down;
+    Operand<TUint8> small = BicubicResize.resize(tf, tf.math.mul(images, tf.constant(255f)), hw);
     return ColorOps.toUnit(tf, BicubicResize.resize(tf, small, size, size));
   }
 

@@ -3,7 +3,9 @@
  *
  * <p>Every function takes one decoded uint8 HWC [h, w, 3] image of any size and an int64 [2] seed
  * and uses only stateless random ops, so it can be built inside a tf.data map function and
- * reproduces exactly from the seed. Entry points:
+ * reproduces exactly from the seed. The photometric half of the simclr view ({@link
+ * org.scrl4j.data.augment.PhotometricAugment}) is drawn per image and applied to that image or,
+ * for small views, to a whole batch after batching. Entry points:
  *
  * <ul>
  *   <li>{@link org.scrl4j.data.PretrainAugmentation#apply} - both pre-training views,

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.scrl4j.model.GraphRewrites;
 import org.tensorflow.Operand;
 import org.tensorflow.op.Ops;
 import org.tensorflow.types.TFloat32;
@@ -34,9 +35,10 @@ class PhotometricAugmentTest {
     int exact = 0;
     for (int view = 1; view <= 2; view++) {
       int v = view;
-      // Seeds fed at run time, as in the pipeline: a graph of constants would be evaluated by
-      // grappler's constant folding, whose rewrites differ with the graph around an op.
-      for (List<TfRun.Value> out : TfRun.runSeeds(2, (tf, seed) -> {
+      // Seeds fed at run time and the session options training uses (no constant folding, no
+      // arithmetic optimizer), as in the pipeline: grappler's rewrites (x / 255 as x * (1 / 255))
+      // depend on the graph around an op and can move a pixel across a uint8 rounding boundary.
+      for (List<TfRun.Value> out : TfRun.runSeeds(2, GraphRewrites.cpu(), (tf, seed) -> {
         List<Operand<?>> fetches = new ArrayList<>();
         List<Operand<TFloat32>> pixels = new ArrayList<>();
         List<List<Operand<?>>> draws = new ArrayList<>();

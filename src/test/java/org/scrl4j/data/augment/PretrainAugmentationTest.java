@@ -178,9 +178,9 @@ class PretrainAugmentationTest {
     List<List<TfRun.Value>> runs = TfRun.runSeeds(n, (tf, seed) -> {
       Operand<TFloat32> x = ColorOps.toUnit(tf, TfRun.image(tf, 32, 32, 6));
       Operand<TFloat32> blurred = ColorOpsTest.asOneImageBatch(tf, x, batch -> ResizeBlur.apply(tf,
-          batch, tf.expandDims(ResizeBlur.draw(tf, seed, 0.1), tf.constant(0)), 32));
+          batch, tf.expandDims(ResizeBlur.draw(tf, seed, 0.1), tf.constant(0)), 32, false));
       Operand<TFloat32> always = ColorOpsTest.asOneImageBatch(tf, x, batch -> ResizeBlur.apply(tf,
-          batch, tf.expandDims(ResizeBlur.draw(tf, seed, 1.0), tf.constant(0)), 32));
+          batch, tf.expandDims(ResizeBlur.draw(tf, seed, 1.0), tf.constant(0)), 32, true));
       List<Operand<?>> out = new ArrayList<>();
       out.add(tf.reduceMax(tf.math.abs(tf.math.sub(blurred, x)), tf.constant(new int[] {0, 1, 2})));
       out.add(tf.reduceMax(tf.math.abs(tf.math.sub(always, x)), tf.constant(new int[] {0, 1, 2})));

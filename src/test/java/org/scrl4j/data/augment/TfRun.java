@@ -64,7 +64,13 @@ public final class TfRun {
    */
   public static List<List<Value>> runSeeds(
       int n, java.util.function.BiFunction<Ops, Operand<TInt64>, List<Operand<?>>> build) {
-    try (Graph g = new Graph(); Session s = new Session(g)) {
+    return runSeeds(n, null, build);
+  }
+
+  /** {@link #runSeeds(int, java.util.function.BiFunction)} in a session with these options. */
+  public static List<List<Value>> runSeeds(int n, org.tensorflow.proto.ConfigProto options,
+      java.util.function.BiFunction<Ops, Operand<TInt64>, List<Operand<?>>> build) {
+    try (Graph g = new Graph(); Session s = options == null ? new Session(g) : new Session(g, options)) {
       Ops tf = Ops.create(g);
       Operand<TInt64> seed = tf.placeholder(TInt64.class,
           org.tensorflow.op.core.Placeholder.shape(Shape.of(2)));

@@ -421,8 +421,10 @@ public final class InputPipeline {
       last = ((TInt64) r.get(0)).getLong();
     }
     long from = Math.max(last + 1, firstPosition);
-    long window = (long) (options.prefetchBatches() + 2) * options.batchSize()
-        + options.parallelCalls();
+    // Batches in flight beyond the last one consumed: the prefetch buffer, the batch map's calls,
+    // the one being batched and one more; plus the per-image map's calls.
+    long window = (long) (options.prefetchBatches() + options.parallelCalls() + 2)
+        * options.batchSize() + options.parallelCalls();
     RecordIndex ri = source.index();
     try (ImageChecker checker = new ImageChecker()) {
       for (long position = from; position < from + window; position++) {

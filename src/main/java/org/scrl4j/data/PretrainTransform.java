@@ -66,18 +66,17 @@ public final class PretrainTransform implements ImageTransform {
   @Override
   public Map<String, Operand<?>> apply(Ops tf, Operand<TUint8> image, Operand<TInt64> seed) {
     PretrainAugmentation.Views v = augmentation.views(tf, image, seed);
-    List<Operand<?>> values;
-    if (photometricPerBatch()) {
-      values = new ArrayList<>(List.of(v.view1().pixels(), v.view2().pixels()));
-      values.addAll(List.of(v.view1().crop(), v.view2().crop(), v.view1().flipped(),
-          v.view2().flipped(), v.boxDraws()));
+    boolean perBatch = photometricPerBatch();
+    AugmentParams p = augmentation.augmentParams();
+    // Small simclr views leave the map in [0, 1] with their draws; the rest are finished here.
+    List<Operand<?>> values = new ArrayList<>(List.of(
+        perBatch ? v.view1().pixels() : v.view1().finish(tf, p, 1).image(),
+        perBatch ? v.view2().pixels() : v.view2().finish(tf, p, 2).image(),
+        v.view1().crop(), v.view2().crop(), v.view1().flipped(), v.view2().flipped(),
+        v.boxDraws()));
+    if (perBatch) {
       values.addAll(v.view1().draws().tensors());
       values.addAll(v.view2().draws().tensors());
-    } else {
-      AugmentParams p = augmentation.augmentParams();
-      values = List.of(v.view1().finish(tf, p, 1).image(), v.view2().finish(tf, p, 2).image(),
-          v.view1().crop(), v.view2().crop(), v.view1().flipped(), v.view2().flipped(),
-          v.boxDraws());
     }
     Map<String, Operand<?>> out = new LinkedHashMap<>();
     List<TensorSpec> specs = outputs();
